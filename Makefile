@@ -1,0 +1,71 @@
+# The users' verbs. Every target that needs Python depends on .venv, which `make`
+# builds on first use from the pinned requirements (torch pinned to the CPU build).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+KIT := $(PY) -m kit
+
+ASSIGNMENT ?= ex02_cnn
+DATASET ?= embedded
+DATA_DIR ?=
+SUBMISSIONS ?=
+JOBS ?= 1
+FORCE ?= 0
+SEED ?= 0
+
+.PHONY: help setup data grade test test-fast bench corpus skeletons release clean
+
+help:
+	@echo "make grade      grade the example submissions (or SUBMISSIONS=dir [DATASET=gtzan DATA_DIR=...] [JOBS=n] [FORCE=1] [ASSIGNMENT=ex01_features])"
+	@echo "make test       run the kit's own tests"
+	@echo "make data       verify a dataset and cache its features (DATASET=gtzan DATA_DIR=... for a TA's copy)"
+	@echo "make bench      timings, printed as ratios against a baseline measured in the same run"
+	@echo "make skeletons  regenerate assignments/ from the solutions' BEGIN/END SOLUTION markers"
+	@echo "make release    build dist/ student and otter autograder zips (ASSIGNMENT=...)"
+	@echo "make corpus     regenerate the embedded corpus (needs the Debian packages in kit/corpus/README.md)"
+
+setup: $(VENV)/.installed
+
+# The sandbox uses bubblewrap; as root we install it (a non-root user gets the weaker
+# fallback, see DEVELOPERS.md "Security").
+$(VENV)/.installed: requirements.lock constraints.txt pyproject.toml
+	@if ! command -v bwrap >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing bubblewrap for the grading sandbox"; \
+	  (apt-get install -y -q bubblewrap >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q bubblewrap >/dev/null)) \
+	    || echo "WARNING: could not install bubblewrap; grading runs with the weaker fallback sandbox"; \
+	fi
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c constraints.txt -r requirements.lock
+	$(PY) -m pip install -q -c constraints.txt --no-deps -e .
+	touch $@
+
+data: setup
+	$(KIT) data --dataset $(DATASET) $(if $(DATA_DIR),--data-dir "$(DATA_DIR)")
+
+grade: setup
+	$(KIT) grade --assignment $(ASSIGNMENT) --dataset $(DATASET) --jobs $(JOBS) \
+	  $(if $(SUBMISSIONS),--submissions "$(SUBMISSIONS)") $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") \
+	  $(if $(filter 1 yes true,$(FORCE)),--force)
+
+test: setup
+	$(PY) -m pytest -q
+
+test-fast: setup
+	$(PY) -m pytest -q -m "not slow and not otter"
+
+bench: setup
+	$(PY) -m kit bench
+
+corpus: setup
+	$(PY) -m kit.corpus.build --seed $(SEED)
+
+skeletons: setup
+	$(KIT) skeletons
+
+release: setup
+	$(KIT) release --assignment $(ASSIGNMENT)
+
+clean:
+	rm -rf build dist
