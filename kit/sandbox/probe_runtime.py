@@ -1,0 +1,153 @@
+"""Runs inside the sandbox, next to the student's files (copied there as _probe_runtime.py).
+
+It gives probes a small, fixed protocol: read the request, import the student's modules
+with errors a student can act on, write a JSON response and ``.npy`` arrays. It must not
+import anything from ``kit``: the kit is not mounted in the sandbox.
+"""
+
+from __future__ import annotations
+
+import glob
+import importlib.abc
+import importlib.util
+import json
+import os
+import random
+import sys
+import traceback
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(ROOT, "_out")
+_arrays: list[str] = []
+
+
+class StudentCodeError(Exception):
+    """An error in the student's code, with a message meant for the student."""
+
+
+def request() -> dict:
+    with open(os.path.join(ROOT, "_request.json"), encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def load_input(name: str):
+    import numpy as np
+
+    return np.load(os.path.join(ROOT, "_inputs", f"{name}.npy"), allow_pickle=False)
+
+
+def save_array(name: str, array) -> None:
+    import numpy as np
+
+    np.save(os.path.join(OUT, f"{name}.npy"), np.asarray(array), allow_pickle=False)
+    _arrays.append(name)
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    try:
+        import numpy as np
+
+        np.random.seed(seed)
+    except ImportError:
+        pass
+    try:
+        import torch
+
+        torch.manual_seed(seed)
+        torch.set_num_threads(int(os.environ.get("KIT_PROBE_THREADS", "1")))
+    except ImportError:
+        pass
+
+
+def student_traceback(error: BaseException) -> str:
+    """The traceback frames that belong to the student's files (not to the probe)."""
+    frames = [
+        frame
+        for frame in traceback.extract_tb(error.__traceback__)
+        if frame.filename.startswith(ROOT) and not os.path.basename(frame.filename).startswith("_probe")
+    ]
+    return "".join(traceback.format_list(frames[-4:])).rstrip()
+
+
+def describe_error(error: BaseException) -> dict:
+    message = str(error)
+    if isinstance(error, NotImplementedError):
+        message = message or "not implemented"
+    return {"type": type(error).__name__, "message": message[:2000], "where": student_traceback(error)}
+
+
+class _PrefixAlias(importlib.abc.MetaPathFinder):
+    """Lets ``import my_cnn_system_<anything>`` find the submitted ``my_cnn_system_<name>.py``.
+
+    Students rename the skeleton with their own name but often forget one import.
+    """
+
+    def __init__(self, prefix: str, path: str):
+        self.prefix, self.path = prefix, path
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.startswith(self.prefix) and "." not in fullname:
+            return importlib.util.spec_from_file_location(fullname, self.path)
+        return None
+
+
+def find_student_file(prefix: str) -> str:
+    matches = sorted(glob.glob(os.path.join(ROOT, f"{prefix}*.py")))
+    if len(matches) != 1:
+        raise StudentCodeError(f"expected exactly one file named {prefix}<name>.py, found {len(matches)}")
+    return matches[0]
+
+
+def import_student(prefix: str):
+    """Import the student's ``<prefix><name>.py``; errors become StudentCodeError."""
+    path = find_student_file(prefix)
+    name = os.path.splitext(os.path.basename(path))[0]
+    if name in sys.modules:
+        return sys.modules[name]
+    sys.meta_path.append(_PrefixAlias(prefix, path))
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as error:
+        del sys.modules[name]
+        raise StudentCodeError(
+            f"{os.path.basename(path)} has a syntax error on line {error.lineno}: {error.msg}\n"
+            f"    {(error.text or '').strip()}"
+        ) from None
+    except BaseException as error:  # SystemExit too: a script calling exit() at import
+        del sys.modules[name]
+        raise StudentCodeError(
+            f"importing {os.path.basename(path)} failed: {type(error).__name__}: {error}\n"
+            f"{student_traceback(error)}"
+        ) from None
+    return module
+
+
+def respond(payload: dict) -> None:
+    payload = dict(payload, arrays=list(_arrays))
+    tmp = os.path.join(OUT, "response.json.part")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(payload, handle, allow_nan=True, default=str)
+    os.replace(tmp, os.path.join(OUT, "response.json"))
+
+
+def main(probe) -> None:
+    """Run ``probe(request) -> dict`` and write its answer, or the error it raised."""
+    sys.path.insert(0, ROOT)
+    os.chdir(ROOT)
+    try:
+        req = request()
+        seed_everything(int(req.get("seed", 0)))
+        payload = probe(req)
+    except StudentCodeError as error:
+        payload = {"error": {"type": "StudentCodeError", "message": str(error), "where": ""}}
+    except BaseException as error:
+        payload = {"error": describe_error(error)}
+    respond(payload)
+    # Skip interpreter teardown: student atexit hooks and threads cannot change the answer.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

@@ -1,0 +1,253 @@
+"""Run one probe on untrusted student code in a sandboxed child process.
+
+A *probe* is a small trusted script that imports the student's files, exercises them and
+writes what it observed to ``_out/response.json`` (plus ``.npy`` arrays). It runs in the
+sandbox together with the student code, so it carries no expected values: the grader
+compares on the trusted side. Everything the probe returns is parsed as data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kit.sandbox import isolation as iso
+
+RUNTIME = Path(__file__).with_name("probe_runtime.py")
+MAX_RESPONSE_BYTES = 4 << 20
+_ARRAY_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one sandboxed run."""
+
+    wall_seconds: float = 60.0
+    memory_mb: int = 3072
+    output_kb: int = 32  # of stdout and of stderr kept for feedback; the rest is discarded
+    file_mb: int = 256  # largest single file the student code may write
+    threads: int = 1  # torch/BLAS threads, so parallel jobs do not fight over the cores
+
+    @classmethod
+    def from_mapping(cls, values: dict[str, Any]) -> "Limits":
+        return cls(**values)
+
+
+@dataclass
+class ProbeResult:
+    status: str  # ok | error | timeout | memory | crashed | no_response | bad_response
+    response: dict[str, Any] = field(default_factory=dict)
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    stdout: str = ""
+    stderr: str = ""
+    seconds: float = 0.0
+    exit_code: int | None = None
+    limits: Limits = field(default_factory=Limits)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def describe(self) -> str:
+        """One paragraph for a student saying why their code produced no result."""
+        if self.status == "ok":
+            return "ran normally"
+        if self.status == "timeout":
+            return (
+                f"your code did not finish within {self.limits.wall_seconds:.0f} s and was stopped "
+                "(an endless loop, training at import time, or far too many epochs?)"
+            )
+        if self.status == "memory":
+            return f"your code ran out of memory (limit {self.limits.memory_mb} MB)"
+        if self.status == "error":
+            error = self.response.get("error", {})
+            text = f"{error.get('type', 'Error')}: {error.get('message', '')}".strip()
+            where = error.get("where")
+            return f"{text}\n{where}" if where else text
+        tail = self.stderr.strip().splitlines()[-8:]
+        detail = ("\n" + "\n".join(tail)) if tail else ""
+        if self.status == "crashed":
+            return f"your code crashed (exit code {self.exit_code}){detail}"
+        if self.status == "no_response":
+            return f"your code exited before the grader could collect results (exit code {self.exit_code}){detail}"
+        return f"the grader could not read the results of your code ({self.status}){detail}"
+
+
+class _CappedReader(threading.Thread):
+    """Drains a pipe, keeping only the first ``limit`` bytes (output is capped, never blocks)."""
+
+    def __init__(self, stream, limit: int):
+        super().__init__(daemon=True)
+        self.stream, self.limit = stream, limit
+        self.kept = bytearray()
+        self.dropped = 0
+
+    def run(self) -> None:
+        while chunk := self.stream.read(65536):
+            room = self.limit - len(self.kept)
+            self.kept += chunk[: max(room, 0)]
+            self.dropped += max(len(chunk) - max(room, 0), 0)
+
+    def text(self) -> str:
+        text = self.kept.decode("utf-8", errors="replace")
+        return text + (f"\n[... {self.dropped} more bytes of output not kept]" if self.dropped else "")
+
+
+def _set_limits(limits: Limits):
+    def apply() -> None:
+        mem = limits.memory_mb << 20
+        resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+        size = limits.file_mb << 20
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    return apply
+
+
+def _environment(limits: Limits, box_inside: str) -> dict[str, str]:
+    threads = str(limits.threads)
+    return {
+        "PATH": "/usr/bin:/bin",
+        "HOME": "/tmp" if box_inside == iso.SANDBOX_ROOT else box_inside,
+        "LANG": "C.UTF-8",
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONUNBUFFERED": "1",
+        "OMP_NUM_THREADS": threads,
+        "MKL_NUM_THREADS": threads,
+        "OPENBLAS_NUM_THREADS": threads,
+        "KIT_PROBE_THREADS": threads,
+        "MPLBACKEND": "Agg",
+        "NUMBA_CACHE_DIR": "/tmp" if box_inside == iso.SANDBOX_ROOT else box_inside,
+    }
+
+
+def _stage(
+    box: Path,
+    probe: Path,
+    files: dict[str, Path],
+    request: dict[str, Any],
+    inputs: dict[str, np.ndarray],
+    folders: dict[str, Path],
+) -> None:
+    for name, source in files.items():
+        shutil.copyfile(source, box / name)
+    for name, source in folders.items():
+        shutil.copytree(source, box / name)
+    shutil.copyfile(RUNTIME, box / "_probe_runtime.py")
+    shutil.copyfile(probe, box / "_probe.py")
+    (box / "_inputs").mkdir()
+    for name, array in inputs.items():
+        np.save(box / "_inputs" / f"{name}.npy", np.asarray(array), allow_pickle=False)
+    (box / "_request.json").write_text(json.dumps(request))
+    (box / "_out").mkdir()
+
+
+def _read_response(out: Path) -> tuple[str, dict[str, Any], dict[str, np.ndarray]]:
+    path = out / "response.json"
+    if not path.is_file():
+        return "no_response", {}, {}
+    if path.stat().st_size > MAX_RESPONSE_BYTES:
+        return "bad_response", {}, {}
+    try:
+        response = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(response, dict):
+            raise ValueError("response is not an object")
+        arrays = {}
+        for name in response.get("arrays", []):
+            if not isinstance(name, str) or not set(name) <= _ARRAY_NAME_CHARS:
+                raise ValueError(f"bad array name {name!r}")
+            arrays[name] = np.load(out / f"{name}.npy", allow_pickle=False)
+    except (ValueError, OSError, json.JSONDecodeError):
+        return "bad_response", {}, {}
+    if "error" in response:
+        error = response["error"]
+        memory = isinstance(error, dict) and error.get("type") == "MemoryError"
+        return ("memory" if memory else "error"), response, arrays
+    return "ok", response, arrays
+
+
+def run_probe(
+    probe: Path,
+    *,
+    files: dict[str, Path],
+    request: dict[str, Any] | None = None,
+    inputs: dict[str, np.ndarray] | None = None,
+    folders: dict[str, Path] | None = None,
+    limits: Limits = Limits(),
+) -> ProbeResult:
+    """Run ``probe`` in a fresh sandbox holding ``files`` (name -> source) and ``folders``.
+
+    ``request`` is JSON handed to the probe; ``inputs`` are arrays it can load by name.
+    Nothing else of the machine is visible when bubblewrap is available.
+    """
+    isolation = iso.detect()
+    with tempfile.TemporaryDirectory(prefix="kit-sandbox-") as tmp:
+        os.chmod(tmp, 0o700)
+        box = Path(tmp) / "box"
+        box.mkdir()
+        _stage(box, probe, files, request or {}, inputs or {}, folders or {})
+        if isolation.drops_privileges:
+            for path in [box, *box.rglob("*")]:
+                os.chown(path, iso.NOBODY, iso.NOBODY, follow_symlinks=False)
+        inside = iso.sandbox_path(isolation, box)
+        command = iso.wrap(isolation, box, [sys.executable, "-E", "-s", "-B", f"{inside}/_probe.py"])
+        started = time.monotonic()
+        process = subprocess.Popen(
+            command,
+            cwd=box,
+            env=_environment(limits, inside),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            preexec_fn=_set_limits(limits),
+            start_new_session=True,
+        )
+        readers = [_CappedReader(process.stdout, limits.output_kb << 10),
+                   _CappedReader(process.stderr, limits.output_kb << 10)]
+        for reader in readers:
+            reader.start()
+        timed_out = False
+        try:
+            process.wait(timeout=limits.wall_seconds)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            _kill_group(process)
+            process.wait()
+        for reader in readers:
+            reader.join(timeout=5)
+        seconds = time.monotonic() - started
+        stdout, stderr = readers[0].text(), readers[1].text()
+        if timed_out:
+            status, response, arrays = "timeout", {}, {}
+        else:
+            status, response, arrays = _read_response(box / "_out")
+            if status in {"no_response", "bad_response"} and _looks_like_memory(stderr):
+                status = "memory"
+            elif status == "no_response" and process.returncode not in (0, None):
+                status = "crashed"
+        return ProbeResult(status, response, arrays, stdout, stderr, seconds, process.returncode, limits)
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _looks_like_memory(stderr: str) -> bool:
+    return any(s in stderr for s in ("MemoryError", "Cannot allocate memory", "bad_alloc", "DefaultCPUAllocator"))
