@@ -1,0 +1,142 @@
+"""Grade a batch of submissions: one trusted pytest process per submission, JOBS at a time.
+
+Output, under ``<out>/<assignment>/``:
+
+- ``<submission>/results.json``: Gradescope schema, written atomically and last;
+- ``<submission>/feedback.md``: what the student reads;
+- ``<submission>/files/``: the staged files that were graded;
+- ``grades.csv`` and ``report.md``: rebuilt from every results.json on disk after each
+  submission, so a killed batch loses nothing already graded.
+
+A submission whose results.json exists is skipped unless ``force``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from kit.grading import intake
+from kit.grading.config import AUTOGRADER, AssignmentConfig
+from kit.grading.results import TestResult, atomic_write_text, feedback_text, max_total, write_grades_csv, write_results
+from kit.grading.report import write_report
+
+
+@dataclass(frozen=True)
+class Outcome:
+    submission: str
+    score: float | None  # None: skipped (already graded) or the grader itself failed
+    max_score: float | None
+    seconds: float
+    status: str  # graded | skipped | grader-error
+
+
+def run_graders(
+    config: AssignmentConfig, staged: Path, view: Path | None, dataset: str, results_json: Path
+) -> tuple[bool, str]:
+    """Run the hidden graders on one staged submission in a trusted subprocess."""
+    command = [
+        sys.executable, "-m", "pytest", str(config.folder), "-c", str(AUTOGRADER / "pytest.ini"),
+        "--rootdir", str(AUTOGRADER), "-q", "--no-header", "-rN",
+        "--assignment", config.id, "--submission", str(staged), "--dataset", dataset,
+        "--results-json", str(results_json),
+    ]
+    if view is not None:
+        command += ["--features", str(view)]
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    try:
+        process = subprocess.run(command, capture_output=True, text=True, timeout=config.submission_timeout, env=env)
+    except subprocess.TimeoutExpired:
+        return False, f"the graders did not finish within {config.submission_timeout:.0f} s"
+    ok = results_json.is_file() and process.returncode in (0, 1)
+    return ok, (process.stdout[-4000:] + process.stderr[-4000:])
+
+
+def grade_submission(
+    config: AssignmentConfig, ident: str, source: Path, out: Path, view: Path | None, dataset: str
+) -> Outcome:
+    started = time.monotonic()
+    folder = out / ident
+    submission = intake.stage(ident, source, config, folder / "files")
+    with tempfile.TemporaryDirectory(prefix="kit-results-") as tmp:
+        raw = Path(tmp) / "results.json"
+        ok, log = run_graders(config, folder / "files", view, dataset, raw)
+        if not ok:
+            atomic_write_text(folder / "grader-error.log", log)
+            return Outcome(ident, None, None, time.monotonic() - started, "grader-error")
+        document = json.loads(raw.read_text())
+    tests = [TestResult(**test) for test in document["tests"]]
+    final = write_results(
+        folder / "results.json.tmp-doc", tests, execution_time=document["execution_time"], output=submission.report()
+    )
+    # results.json appears last: its presence means the submission is completely graded.
+    atomic_write_text(folder / "feedback.md", feedback_text(ident, final))
+    os.replace(folder / "results.json.tmp-doc", folder / "results.json")
+    (folder / "grader-error.log").unlink(missing_ok=True)
+    return Outcome(ident, final["score"], max_total(final), time.monotonic() - started, "graded")
+
+
+def collect(out: Path) -> dict[str, dict]:
+    documents = {}
+    for path in sorted(out.glob("*/results.json")):
+        try:
+            documents[path.parent.name] = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError):
+            continue
+    return documents
+
+
+def grade_batch(
+    config: AssignmentConfig,
+    submissions: list[tuple[str, Path]],
+    out: Path,
+    *,
+    view: Path | None,
+    dataset: str,
+    jobs: int = 1,
+    force: bool = False,
+    console: Console | None = None,
+) -> list[Outcome]:
+    console = console or Console(stderr=True)
+    out.mkdir(parents=True, exist_ok=True)
+    outcomes: list[Outcome] = []
+    todo = []
+    for ident, source in submissions:
+        if (out / ident / "results.json").is_file() and not force:
+            outcomes.append(Outcome(ident, None, None, 0.0, "skipped"))
+        else:
+            todo.append((ident, source))
+    if len(todo) < len(submissions):
+        console.print(f"skipping {len(submissions) - len(todo)} already graded (FORCE=1 regrades them)")
+    columns = (TextColumn("[bold]grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("{task.description}"))
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task("", total=len(todo))
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            futures = {pool.submit(grade_submission, config, i, s, out, view, dataset): i for i, s in todo}
+            for future in as_completed(futures):
+                ident = futures[future]
+                try:
+                    outcome = future.result()
+                except Exception as error:  # one broken submission never stops the batch
+                    outcome = Outcome(ident, None, None, 0.0, "grader-error")
+                    atomic_write_text(out / ident / "grader-error.log", repr(error))
+                outcomes.append(outcome)
+                score = "error" if outcome.score is None else f"{outcome.score:g}/{outcome.max_score:g}"
+                progress.console.print(f"  {ident}: {score} ({outcome.seconds:.0f} s)")
+                progress.update(task, advance=1, description=f"last: {ident}")
+                write_grades_csv(out / "grades.csv", collect(out))
+    documents = collect(out)
+    write_grades_csv(out / "grades.csv", documents)
+    write_report(out / "report.md", config, documents, outcomes)
+    return outcomes

@@ -1,0 +1,86 @@
+"""`make grade`: grade example submissions, a folder of real ones, or a single one."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from rich.console import Console
+
+from kit.grading import intake
+from kit.grading.batch import grade_batch
+from kit.grading.config import REPO, AssignmentConfig, load_config
+from kit.grading.heldout import build_view
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--assignment", default="ex02_cnn", help="ex02_cnn or ex01_features")
+    parser.add_argument("--submissions", type=Path, help="folder of submissions (default: the bundled examples)")
+    parser.add_argument("--submission", type=Path, help="grade this one folder or zip only")
+    parser.add_argument("--results-json", type=Path, help="with --submission: where to write results.json")
+    parser.add_argument("--dataset", default="embedded", help="embedded (default) or gtzan")
+    parser.add_argument("--data-dir", type=Path, help="the TA's copy of the dataset (DATASET=gtzan)")
+    parser.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel")
+    parser.add_argument("--force", action="store_true", help="regrade submissions that already have results")
+    parser.add_argument("--out", type=Path, default=REPO / "build" / "grades", help="output root")
+
+
+def data_view(config: AssignmentConfig, dataset: str, data_dir: Path | None) -> Path | None:
+    """Verify the dataset, cache its features and build the sandbox's view of them."""
+    if not config.needs_features:
+        return None
+    from kit.data.cache import DatasetError, prepare_dataset
+
+    try:
+        features = prepare_dataset(dataset, data_dir)
+    except DatasetError as error:
+        raise SystemExit(f"cannot grade on dataset {dataset!r}:\n{error}") from None
+    return build_view(features.root, REPO / "build" / "cache" / "views" / features.root.name)
+
+
+def run(args: argparse.Namespace) -> int:
+    console = Console(stderr=True)
+    config = load_config(args.assignment)
+    if args.dataset not in config.datasets:
+        known = ", ".join(config.datasets)
+        raise SystemExit(f"no threshold configured for DATASET={args.dataset} (known: {known})")
+    view = data_view(config, args.dataset, args.data_dir)
+    if args.submission is not None:
+        return _grade_one(config, args, view, console)
+    if args.submissions is not None:
+        submissions = intake.discover(args.submissions)
+        if not submissions:
+            raise SystemExit(f"no submissions (folders or zips) in {args.submissions}")
+    else:
+        submissions = intake.example_sources(config)
+    out = args.out / config.id
+    console.print(f"grading {len(submissions)} submission(s) of {config.id} on {args.dataset}, "
+                  f"{args.jobs} at a time, into {out}")
+    outcomes = grade_batch(config, submissions, out, view=view, dataset=args.dataset,
+                           jobs=args.jobs, force=args.force, console=console)
+    errors = [o.submission for o in outcomes if o.status == "grader-error"]
+    console.print(f"results: {out}/<submission>/results.json and feedback.md; {out}/grades.csv; {out}/report.md")
+    if errors:
+        console.print(f"[red]not graded because the grader failed: {', '.join(errors)} (see grader-error.log)")
+        return 1
+    return 0
+
+
+def _grade_one(config: AssignmentConfig, args: argparse.Namespace, view: Path | None, console: Console) -> int:
+    if args.results_json is None:
+        raise SystemExit("--submission needs --results-json")
+    ident = intake.submission_id(args.submission.name)
+    with tempfile.TemporaryDirectory(prefix="kit-grade-one-") as tmp:
+        outcomes = grade_batch(config, [(ident, args.submission)], Path(tmp), view=view,
+                               dataset=args.dataset, jobs=1, force=True, console=console)
+        results = Path(tmp) / ident / "results.json"
+        if outcomes[0].status != "graded" or not results.is_file():
+            log = Path(tmp) / ident / "grader-error.log"
+            sys.stderr.write(log.read_text() if log.is_file() else "grading failed\n")
+            return 1
+        args.results_json.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(results, args.results_json)
+    return 0

@@ -1,0 +1,81 @@
+"""Typed, documented per-assignment grading configuration (``autograder/<id>/config.toml``).
+
+Points, names and visibility live beside each test (pytest markers); everything a
+course may want to tune without touching a test lives here: which files a submission
+must contain, thresholds, training budgets and sandbox limits.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kit.sandbox.runner import Limits
+
+REPO = Path(__file__).resolve().parents[2]
+AUTOGRADER = REPO / "autograder"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StudentFile(_Strict):
+    """One file a submission must contain, e.g. ``my_cnn_system_<name>.py``."""
+
+    prefix: str = Field(description="file name start; any <name> suffix is accepted")
+    marker: str = Field(description="text the file must contain, used to recognise a misnamed file")
+
+
+class LimitSet(_Strict):
+    wall_seconds: float = 60.0
+    memory_mb: int = 3072
+    output_kb: int = 32
+    file_mb: int = 256
+    threads: int = 1
+
+    def limits(self) -> Limits:
+        return Limits(**self.model_dump())
+
+
+class AssignmentConfig(_Strict):
+    id: str
+    title: str
+    student_files: dict[str, StudentFile]
+    helpers: list[str] = Field(default_factory=list, description="repo paths copied next to student code")
+    examples_from: dict[str, str] = Field(
+        default_factory=dict, description="example id -> repo folder its files are taken from"
+    )
+    limits: dict[str, LimitSet] = Field(description="sandbox limits per probe; 'default' for the rest")
+    settings: dict[str, dict] = Field(default_factory=dict, description="grader-specific settings")
+    submission_timeout: float = Field(default=900.0, description="wall seconds for one whole submission")
+    needs_features: bool = Field(default=True, description="graders read the dataset's cached features")
+    datasets: list[str] = Field(default=["embedded", "gtzan"], description="datasets it can be graded on")
+
+    def limits_for(self, probe: str) -> Limits:
+        return self.limits.get(probe, self.limits["default"]).limits()
+
+    @property
+    def folder(self) -> Path:
+        return AUTOGRADER / self.id
+
+    def helper_paths(self) -> list[Path]:
+        return [REPO / helper for helper in self.helpers]
+
+
+def assignments() -> list[str]:
+    return sorted(p.parent.name for p in AUTOGRADER.glob("*/config.toml"))
+
+
+@lru_cache(maxsize=None)
+def load_config(assignment: str) -> AssignmentConfig:
+    path = AUTOGRADER / assignment / "config.toml"
+    if not path.is_file():
+        known = ", ".join(assignments()) or "none"
+        raise SystemExit(f"unknown assignment {assignment!r} (no {path}); known: {known}")
+    with open(path, "rb") as handle:
+        data = tomllib.load(handle)
+    return AssignmentConfig.model_validate(data)

@@ -1,0 +1,171 @@
+"""Find submissions in a folder and stage each one's files for grading.
+
+A submission is a folder or a zip: named after the student, or Moodle's bulk-download
+``Full Name_12345_assignsubmission_file_``. Inside, the required files may sit at any depth
+or inside a further zip, under any ``<name>`` suffix. Problems (missing, duplicate or
+misnamed files) are reported to the student and the TA, and grading goes on with what
+was found.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from kit.grading.config import REPO, AssignmentConfig
+
+MOODLE_SUFFIX = re.compile(r"_(assignsubmission|onlinetext)_[a-z]+_?$", re.IGNORECASE)
+MAX_ZIP_BYTES = 50 << 20  # total uncompressed size we are willing to read from one submission
+MAX_ZIP_ENTRIES = 2000
+IGNORED_PARTS = {"__MACOSX", "__pycache__", ".git", ".ipynb_checkpoints"}
+
+
+@dataclass
+class Submission:
+    id: str
+    source: Path
+    files: dict[str, str] = field(default_factory=dict)  # role -> staged file name
+    problems: list[str] = field(default_factory=list)  # things the student got wrong
+    notes: list[str] = field(default_factory=list)  # what intake did about it
+
+    def report(self) -> str:
+        lines = [f"Problem: {p}" for p in self.problems] + [f"Note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+def submission_id(name: str) -> str:
+    """A stable, file-system-safe id: 'José Núñez_12345_assignsubmission_file_' -> 'jose_nunez_12345'."""
+    stem = MOODLE_SUFFIX.sub("", Path(name).stem if name.lower().endswith(".zip") else name)
+    ascii_name = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "_", ascii_name.lower()).strip("_")
+    return slug or "submission"
+
+
+def discover(folder: Path) -> list[tuple[str, Path]]:
+    """(id, path) of every submission in ``folder``: its sub-folders and zips."""
+    if not folder.is_dir():
+        raise SystemExit(f"SUBMISSIONS={folder} is not a folder")
+    found: dict[str, Path] = {}
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith(".") or entry.name in IGNORED_PARTS:
+            continue
+        if entry.is_dir() or entry.suffix.lower() == ".zip":
+            ident = submission_id(entry.name)
+            while ident in found:  # two students whose names slug alike keep both submissions
+                ident += "_2"
+            found[ident] = entry
+    return sorted(found.items())
+
+
+def _read_tree(path: Path) -> dict[str, tuple[bytes, float]]:
+    """Every .py file of a submission (folder or zip, zips nested once), by relative path."""
+    files: dict[str, tuple[bytes, float]] = {}
+    if path.is_dir():
+        for item in sorted(path.rglob("*")):
+            relative = item.relative_to(path)
+            if any(part in IGNORED_PARTS or part.startswith(".") for part in relative.parts):
+                continue
+            if item.is_file() and item.suffix == ".py":
+                files[relative.as_posix()] = (item.read_bytes(), item.stat().st_mtime)
+            elif item.is_file() and item.suffix.lower() == ".zip":
+                files.update(_read_zip(item.read_bytes(), relative.as_posix() + "/"))
+    else:
+        files.update(_read_zip(path.read_bytes(), ""))
+    return files
+
+
+def _read_zip(data: bytes, prefix: str, depth: int = 0) -> dict[str, tuple[bytes, float]]:
+    files: dict[str, tuple[bytes, float]] = {}
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        return {prefix + "(unreadable zip)": (b"", 0.0)}
+    infos = archive.infolist()[:MAX_ZIP_ENTRIES]
+    budget = MAX_ZIP_BYTES
+    for info in infos:
+        name = PurePosixPath(info.filename)
+        if info.is_dir() or name.is_absolute() or ".." in name.parts:
+            continue
+        if any(part in IGNORED_PARTS or part.startswith(".") for part in name.parts):
+            continue
+        if name.suffix not in {".py", ".zip"} or info.file_size > budget:
+            continue
+        budget -= info.file_size
+        content = archive.read(info)
+        if name.suffix == ".zip" and depth == 0:
+            files.update(_read_zip(content, prefix + str(name) + "/", depth + 1))
+        elif name.suffix == ".py":
+            timestamp = float(sum(v * m for v, m in zip(info.date_time, (1e10, 1e8, 1e6, 1e4, 1e2, 1))))
+            files[prefix + str(name)] = (content, timestamp)
+    return files
+
+
+def stage(ident: str, source: Path, config: AssignmentConfig, destination: Path) -> Submission:
+    """Copy the submission's Python files into ``destination`` under the names graders expect."""
+    submission = Submission(ident, source)
+    if destination.exists():
+        shutil.rmtree(destination)
+    destination.mkdir(parents=True)
+    tree = _read_tree(source)
+    if any(name.endswith("(unreadable zip)") for name in tree):
+        submission.problems.append(f"{source.name} contains a zip file that cannot be opened")
+    helper_names = {Path(h).name for h in config.helpers}
+    chosen_folder: str | None = None
+    for role, spec in config.student_files.items():
+        wanted = f"{spec.prefix}<name>.py"
+        matches = sorted(n for n in tree if PurePosixPath(n).name.startswith(spec.prefix) and n.endswith(".py"))
+        if not matches:
+            lookalikes = sorted(
+                n for n in tree if spec.marker.encode() in tree[n][0] and PurePosixPath(n).name not in helper_names
+            )
+            if not lookalikes:
+                submission.problems.append(f"missing {wanted}: no such file and no file containing '{spec.marker}'")
+                continue
+            matches = lookalikes
+            submission.problems.append(
+                f"misnamed: expected {wanted}, found {PurePosixPath(lookalikes[0]).name} (contains '{spec.marker}'); "
+                f"graded it as {spec.prefix}{ident}.py"
+            )
+        if len(matches) > 1:
+            newest = max(matches, key=lambda n: (tree[n][1], n))
+            submission.problems.append(
+                f"duplicate: {len(matches)} files could be your {wanted} ({', '.join(matches)}); graded the newest, {newest}"
+            )
+            matches = [newest]
+        path = matches[0]
+        name = PurePosixPath(path).name
+        staged_name = name if name.startswith(spec.prefix) else f"{spec.prefix}{ident}.py"
+        (destination / staged_name).write_bytes(tree[path][0])
+        if staged_name != name:
+            (destination / name).write_bytes(tree[path][0])  # its own imports may use the old name
+        submission.files[role] = staged_name
+        chosen_folder = str(PurePosixPath(path).parent) if chosen_folder is None else chosen_folder
+    # The student's own helper modules next to the required files come along.
+    if chosen_folder is not None:
+        for path, (content, _) in tree.items():
+            name = PurePosixPath(path).name
+            same_folder = str(PurePosixPath(path).parent) == chosen_folder
+            taken = any(name.startswith(spec.prefix) for spec in config.student_files.values())
+            if same_folder and not taken and not (destination / name).exists():
+                if name in helper_names:
+                    ours = next(h for h in config.helper_paths() if h.name == name).read_bytes()
+                    if content != ours:
+                        submission.notes.append(f"your {name} was replaced by the course's copy")
+                    continue
+                (destination / name).write_bytes(content)
+    return submission
+
+
+def example_sources(config: AssignmentConfig) -> list[tuple[str, Path]]:
+    """The example submissions kept in ``autograder/examples/<id>/`` (reference, skeleton, ...)."""
+    root = REPO / "autograder" / "examples" / config.id
+    examples = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        source = REPO / config.examples_from[folder.name] if folder.name in config.examples_from else folder
+        examples.append((folder.name, source))
+    return examples

@@ -1,0 +1,174 @@
+"""The pytest plugin that turns hidden grader tests into scores (trusted side only).
+
+Hidden graders are ordinary pytest tests with metadata beside them::
+
+    @pytest.mark.points(2)
+    @pytest.mark.number("2.1")
+    def test_forward_shape(probe):
+        '''Forward pass: (B, T, F) input gives (B, 1) logits'''   # the name students see
+
+Graders never import student code: they call the ``probe`` fixture, which runs a probe
+script in the sandbox and returns data. This plugin records every test's outcome with its
+points and writes the Gradescope-schema results when the session ends.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kit.grading.config import AssignmentConfig, load_config
+from kit.grading.results import TestResult, write_results
+from kit.sandbox.runner import ProbeResult, run_probe
+
+
+class GradingFailure(AssertionError):
+    """A check failed; the message is shown to the student as is (got/expected)."""
+
+
+def fail(message: str) -> None:
+    raise GradingFailure(message)
+
+
+@dataclass
+class GradingContext:
+    config: AssignmentConfig
+    submission: Path  # folder of the student's files, as staged by intake
+    features: Path | None  # feature folder with training/ validation/ testing/ (labels!)
+    dataset: str
+    _probes: dict[str, ProbeResult] = field(default_factory=dict)
+
+    def student_files(self) -> dict[str, Path]:
+        files = {p.name: p for p in sorted(self.submission.glob("*.py"))}
+        # Helpers are ours: a student's copy of them is replaced by the original.
+        files.update({p.name: p for p in self.config.helper_paths()})
+        return files
+
+    def probe(
+        self,
+        name: str,
+        request: dict[str, Any] | None = None,
+        *,
+        inputs: dict[str, Any] | None = None,
+        folders: dict[str, Path] | None = None,
+    ) -> ProbeResult:
+        """Run ``autograder/<id>/probes/<name>.py`` once per distinct request."""
+        request = request or {}
+        key = name + hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
+        if key not in self._probes:
+            self._probes[key] = run_probe(
+                self.config.folder / "probes" / f"{name}.py",
+                files=self.student_files(),
+                request=request,
+                inputs=inputs,
+                folders=folders,
+                limits=self.config.limits_for(name),
+            )
+        return self._probes[key]
+
+    def settings(self, section: str) -> dict[str, Any]:
+        return self.config.settings.get(section, {})
+
+
+def require(result: ProbeResult, what: str) -> dict[str, Any]:
+    """The probe's response, or fail the test saying why the student's code gave none."""
+    if not result.ok:
+        fail(f"{what}: {result.describe()}")
+    return result.response
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("kit grading")
+    group.addoption("--assignment", required=True)
+    group.addoption("--submission", required=True, type=Path)
+    group.addoption("--features", type=Path, default=None)
+    group.addoption("--dataset", default="embedded")
+    group.addoption("--results-json", type=Path, required=True)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for marker in (
+        "points(n): points the test is worth",
+        "number(text): the test's number shown to students, e.g. '2.1'",
+        "visibility(v): Gradescope visibility (visible, hidden, after_due_date, after_published)",
+    ):
+        config.addinivalue_line("markers", marker)
+    config._kit_results = {}  # nodeid -> TestResult
+    config._kit_started = time.monotonic()
+
+
+@pytest.fixture(scope="session")
+def grading(pytestconfig: pytest.Config) -> GradingContext:
+    return GradingContext(
+        config=load_config(pytestconfig.getoption("assignment")),
+        submission=pytestconfig.getoption("submission"),
+        features=pytestconfig.getoption("features"),
+        dataset=pytestconfig.getoption("dataset"),
+    )
+
+
+def _marker(item: pytest.Item, name: str, default: Any) -> Any:
+    marker = item.get_closest_marker(name)
+    return marker.args[0] if marker and marker.args else default
+
+
+def _display_name(item: pytest.Item) -> str:
+    doc = (getattr(item, "function", None).__doc__ or "").strip().splitlines()
+    name = doc[0].strip() if doc else item.name
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and "{" in name:
+        name = name.format(**{k: getattr(v, "label", v) for k, v in callspec.params.items()})
+    return name
+
+
+def pytest_collection_modifyitems(session, config, items) -> None:
+    for item in items:
+        if item.get_closest_marker("points") is None:
+            raise pytest.UsageError(f"{item.nodeid} has no @pytest.mark.points: every grader test must")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    report = yield
+    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+        points = float(_marker(item, "points", 0))
+        passed = report.outcome == "passed"
+        if passed:
+            output = "\n".join(text for _, _, text in getattr(item, "_kit_notes", []))
+        elif call.excinfo is not None and call.excinfo.errisinstance(GradingFailure):
+            output = str(call.excinfo.value)
+        elif call.excinfo is not None:
+            output = f"The grader hit an internal error ({call.excinfo.typename}); please tell your TA."
+        else:
+            output = report.longreprtext[-2000:]
+        item.config._kit_results[item.nodeid] = TestResult(
+            name=_display_name(item),
+            number=str(_marker(item, "number", "")),
+            score=points if passed else 0.0,
+            max_score=points,
+            output=output,
+            visibility=_marker(item, "visibility", "visible"),
+        )
+    return report
+
+
+def note(request: pytest.FixtureRequest, text: str) -> None:
+    """Attach a remark to a passing test's feedback (e.g. "accepted (B,) output")."""
+    notes = request.node.__dict__.setdefault("_kit_notes", [])
+    notes.append(("note", "", text))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    results = list(config._kit_results.values())
+    write_results(
+        config.getoption("results_json"),
+        results,
+        execution_time=time.monotonic() - config._kit_started,
+    )

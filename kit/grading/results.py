@@ -1,0 +1,94 @@
+"""Gradescope-schema results, readable feedback, and the batch's grades.csv.
+
+``results.json`` is the one record of a graded submission: feedback and the CSV are
+derived from the files on disk, so an interrupted batch loses nothing already written.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+VISIBILITIES = {"hidden", "after_due_date", "after_published", "visible"}
+
+
+@dataclass(frozen=True)
+class TestResult:
+    name: str
+    number: str
+    score: float
+    max_score: float
+    output: str
+    visibility: str = "visible"
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def results_document(tests: list[TestResult], *, execution_time: float, output: str = "") -> dict:
+    tests = sorted(tests, key=lambda t: [int(x) if x.isdigit() else x for x in t.number.split(".")])
+    for test in tests:
+        assert test.visibility in VISIBILITIES, test.visibility
+    return {
+        "score": round(sum(t.score for t in tests), 4),
+        "execution_time": round(execution_time, 2),
+        "output": output,
+        "visibility": "visible",
+        "tests": [asdict(t) for t in tests],
+    }
+
+
+def write_results(path: Path, tests: list[TestResult], *, execution_time: float, output: str = "") -> dict:
+    document = results_document(tests, execution_time=execution_time, output=output)
+    atomic_write_text(path, json.dumps(document, indent=2) + "\n")
+    return document
+
+
+def max_total(document: dict) -> float:
+    return round(sum(t["max_score"] for t in document["tests"]), 4)
+
+
+def feedback_text(submission: str, document: dict) -> str:
+    """The feedback a student reads: one section per test, failures with got/expected."""
+    lines = [f"# Feedback for {submission}", "", f"**Score: {document['score']:g} / {max_total(document):g}**", ""]
+    if document.get("output"):
+        lines += [document["output"].rstrip(), ""]
+    for test in document["tests"]:
+        mark = "PASS" if test["score"] >= test["max_score"] else "FAIL"
+        lines.append(f"## {test['number']} {test['name']} — {mark} ({test['score']:g}/{test['max_score']:g})")
+        if test["output"]:
+            lines += ["", "```", test["output"].rstrip(), "```"]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_grades_csv(path: Path, documents: dict[str, dict]) -> None:
+    """``submission``, one column per test (by name), ``total``, ``max_total``."""
+    columns: list[str] = []
+    for document in documents.values():
+        for test in document["tests"]:
+            label = f"{test['number']} {test['name']}".strip()
+            if label not in columns:
+                columns.append(label)
+    rows = []
+    for submission, document in sorted(documents.items()):
+        scores = {f"{t['number']} {t['name']}".strip(): t["score"] for t in document["tests"]}
+        rows.append(
+            {"submission": submission, **{c: scores.get(c, "") for c in columns},
+             "total": document["score"], "max_total": max_total(document)}
+        )
+    path = Path(path)
+    tmp = path.with_name(path.name + ".part")
+    with open(tmp, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["submission", *columns, "total", "max_total"])
+        writer.writeheader()
+        writer.writerows(rows)
+    os.replace(tmp, path)
