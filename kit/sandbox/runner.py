@@ -250,4 +250,5 @@ def _kill_group(process: subprocess.Popen) -> None:
 
 
 def _looks_like_memory(stderr: str) -> bool:
-    return any(s in stderr for s in ("MemoryError", "Cannot allocate memory", "bad_alloc", "DefaultCPUAllocator"))
+    lowered = stderr.lower()
+    return any(s in lowered for s in ("memoryerror", "cannot allocate memory", "bad_alloc", "defaultcpuallocator"))

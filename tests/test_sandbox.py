@@ -1,0 +1,124 @@
+"""The sandbox keeps its promises: limits, isolation, capped output, data-only results."""
+
+import os
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kit.grading.config import REPO
+from kit.sandbox import isolation
+from kit.sandbox.runner import Limits, run_probe
+
+needs_bwrap = pytest.mark.skipif(not isolation.detect().hides_files, reason="bubblewrap is not available here")
+
+
+def _probe(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "probe.py"
+    path.write_text("import _probe_runtime as rt\n\ndef probe(request):\n"
+                    + textwrap.indent(textwrap.dedent(body), "    ") + "\n\nrt.main(probe)\n")
+    return path
+
+
+def test_returns_json_and_arrays(tmp_path):
+    probe = _probe(tmp_path, """
+        import numpy as np
+        rt.save_array("values", np.arange(4))
+        return {"echo": request["x"], "student": rt.import_student("hello_").answer()}
+    """)
+    student = tmp_path / "hello_ada.py"
+    student.write_text("def answer():\n    print('hi from student')\n    return 42\n")
+    result = run_probe(probe, files={"hello_ada.py": student}, request={"x": [1, 2]})
+    assert result.status == "ok", result.describe()
+    assert result.response["echo"] == [1, 2] and result.response["student"] == 42
+    np.testing.assert_array_equal(result.arrays["values"], np.arange(4))
+    assert "hi from student" in result.stdout
+
+
+def test_wall_clock_limit_kills_an_endless_loop(tmp_path):
+    probe = _probe(tmp_path, "while True:\n    pass")
+    result = run_probe(probe, files={}, limits=Limits(wall_seconds=2))
+    assert result.status == "timeout"
+    assert "did not finish within 2 s" in result.describe()
+
+
+def test_memory_limit(tmp_path):
+    probe = _probe(tmp_path, "blocks = [bytearray(100 << 20) for _ in range(100)]\nreturn {}")
+    result = run_probe(probe, files={}, limits=Limits(memory_mb=1024))
+    assert result.status == "memory", (result.status, result.stderr[-500:])
+
+
+def test_output_is_capped(tmp_path):
+    probe = _probe(tmp_path, "import sys\nfor _ in range(20000):\n    sys.stdout.write('x' * 100)\nreturn {}")
+    result = run_probe(probe, files={}, limits=Limits(output_kb=4))
+    assert result.status == "ok"
+    assert len(result.stdout) < 5000 and "more bytes of output not kept" in result.stdout
+
+
+def test_pickled_arrays_are_refused(tmp_path):
+    """A student writing an object array (a pickle) into the results gets nothing unpickled."""
+    probe = _probe(tmp_path, """
+        import numpy as np, os
+        np.save(os.path.join(rt.OUT, "evil.npy"), np.array([{"a": 1}], dtype=object), allow_pickle=True)
+        rt._arrays.append("evil")
+        return {}
+    """)
+    assert run_probe(probe, files={}).status == "bad_response"
+
+
+def test_exit_without_response_is_a_failure(tmp_path):
+    probe = _probe(tmp_path, "import os\nos._exit(0)")
+    result = run_probe(probe, files={})
+    assert result.status == "no_response" and not result.ok
+
+
+@needs_bwrap
+def test_student_code_cannot_see_the_grader_or_the_labels(tmp_path):
+    secret = tmp_path / "heldout_labels.json"
+    secret.write_text("{}")
+    secrets = [secret, REPO / "autograder" / "ex02_cnn" / "config.toml", REPO / "autograder" / "pytest.ini",
+               REPO / "data_manifests" / "gtzan_music_speech.json", REPO / "kit" / "grading" / "config.py",
+               REPO / "README.md", Path("/etc/passwd")]
+    probe = _probe(tmp_path, """
+        import os
+        seen = {}
+        for path in request["paths"]:
+            try:
+                seen[path] = open(path).read(10)
+            except OSError as error:
+                seen[path] = type(error).__name__
+        return {"seen": seen, "uid": os.getuid(), "root": sorted(os.listdir("/"))}
+    """)
+    result = run_probe(probe, files={}, request={"paths": [str(p) for p in secrets]})
+    assert result.status == "ok", result.describe()
+    for path, seen in result.response["seen"].items():
+        assert seen in {"FileNotFoundError", "PermissionError"}, f"sandbox could read {path}"
+    assert set(result.response["root"]) <= {"bin", "dev", "lib", "lib64", "proc", "sandbox", "tmp", "usr",
+                                            *(p.parts[1] for p in isolation._python_mounts())}
+    if os.geteuid() == 0:
+        assert result.response["uid"] == isolation.NOBODY
+
+
+@needs_bwrap
+def test_no_network(tmp_path):
+    probe = _probe(tmp_path, """
+        import socket
+        try:
+            socket.create_connection(("127.0.0.1", 22), timeout=2)
+            return {"connected": True}
+        except OSError as error:
+            return {"connected": False, "error": str(error)}
+    """)
+    result = run_probe(probe, files={})
+    assert result.response["connected"] is False
+
+
+def test_fallback_still_limits(tmp_path, monkeypatch):
+    monkeypatch.setenv("KIT_SANDBOX", "fallback")
+    isolation.detect.cache_clear()
+    try:
+        probe = _probe(tmp_path, "while True:\n    pass")
+        assert run_probe(probe, files={}, limits=Limits(wall_seconds=2)).status == "timeout"
+    finally:
+        isolation.detect.cache_clear()
