@@ -58,7 +58,18 @@ test-fast: setup
 bench: setup
 	$(PY) -m kit bench
 
+# Debian packages the corpus generator reads (kit/corpus/README.md); installed when root.
+CORPUS_DEBS := espeak-ng flite festival festvox-kallpc16k festvox-us-slt-hts ktuberling-data \
+  klettres-data pocketsphinx-testdata hyperrogue-music wesnoth-1.16-music openttd-openmsx fluid-soundfont-gm
+
 corpus: setup
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing the Debian packages for the corpus"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -q $(CORPUS_DEBS) >/dev/null 2>&1 \
+	    || (apt-get update -q >/dev/null && apt-get install -y -q $(CORPUS_DEBS) >/dev/null); \
+	fi
+	$(PY) -m pip install -q -c constraints.txt --no-deps -r kit/corpus/requirements.txt
 	$(PY) -m kit.corpus.build --seed $(SEED)
 
 skeletons: setup
