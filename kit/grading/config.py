@@ -54,6 +54,9 @@ class AssignmentConfig(_Strict):
     submission_timeout: float = Field(default=900.0, description="wall seconds for one whole submission")
     needs_features: bool = Field(default=True, description="graders read the dataset's cached features")
     datasets: list[str] = Field(default=["embedded", "gtzan"], description="datasets it can be graded on")
+    numba_cache: bool = Field(
+        default=False, description="copy a pre-compiled numba cache for librosa into every sandbox (kit/sandbox/numba_cache.py)"
+    )
 
     def limits_for(self, probe: str) -> Limits:
         return self.limits.get(probe, self.limits["default"]).limits()

@@ -23,9 +23,16 @@ from typing import Any
 
 import pytest
 
-from kit.grading.config import AssignmentConfig, load_config
+from kit.grading.config import REPO, AssignmentConfig, load_config
 from kit.grading.results import TestResult, write_results
+from kit.sandbox.numba_cache import warm_cache
 from kit.sandbox.runner import ProbeResult, run_probe
+
+NUMBA_CACHE_ROOT = REPO / "build" / "cache" / "numba"
+
+
+# Errors a grader raises when a probe's response (untrusted data) is not what it expects.
+UNTRUSTED_DATA_ERRORS = (KeyError, IndexError, TypeError, ValueError, AttributeError)
 
 
 class GradingFailure(AssertionError):
@@ -43,6 +50,7 @@ class GradingContext:
     features: Path | None  # feature folder with training/ validation/ testing/ (labels!)
     dataset: str
     _probes: dict[str, ProbeResult] = field(default_factory=dict)
+    _numba_cache: list[Path | None] = field(default_factory=list)
 
     def student_files(self) -> dict[str, Path]:
         files = {p.name: p for p in sorted(self.submission.glob("*.py"))}
@@ -69,8 +77,17 @@ class GradingContext:
                 inputs=inputs,
                 folders=folders,
                 limits=self.config.limits_for(name),
+                numba_cache=self.numba_cache(),
             )
         return self._probes[key]
+
+    def numba_cache(self) -> Path | None:
+        """The pre-compiled numba cache for the sandbox, when the config asks for one."""
+        if not self.config.numba_cache:
+            return None
+        if not self._numba_cache:
+            self._numba_cache.append(warm_cache(NUMBA_CACHE_ROOT))
+        return self._numba_cache[0]
 
     def settings(self, section: str) -> dict[str, Any]:
         return self.config.settings.get(section, {})
@@ -143,6 +160,12 @@ def pytest_runtest_makereport(item: pytest.Item, call):
             output = "\n".join(text for _, _, text in getattr(item, "_kit_notes", []))
         elif call.excinfo is not None and call.excinfo.errisinstance(GradingFailure):
             output = str(call.excinfo.value)
+        elif call.excinfo is not None and call.excinfo.errisinstance(UNTRUSTED_DATA_ERRORS):
+            # What came back from the sandbox is untrusted data; malformed data means the
+            # student's code returned odd types or forged/clobbered the probe's response.
+            output = (f"The grader could not make sense of what your code returned ({call.excinfo.typename}). "
+                      "This happens when code returns unexpected types, writes files named response.json, "
+                      "or exits during import; if yours does none of that, please tell your TA.")
         elif call.excinfo is not None:
             output = f"The grader hit an internal error ({call.excinfo.typename}); please tell your TA."
         else:

@@ -1,0 +1,68 @@
+"""Grading overhead: the sandboxed grader against a bare train-and-test run, and JOBS=1 vs JOBS=2.
+
+1. The reference solution graded on its own (`python -m kit grade --submission ...`) against
+   the same solution trained and tested directly on the same features, with the same epochs,
+   seed and batch size, in one plain process. The ratio is the price of the sandbox, the
+   separate probes and the other checks.
+2. All example submissions graded with JOBS=1 and with JOBS=2 (ratio = speed-up).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from kit.grading.config import REPO, load_config
+
+BARE_RUN = """
+import sys, torch
+sys.path[:0] = [{solution!r}, {helpers!r}]
+import music_speech_data as data
+from my_cnn_system_student import MyCNNSystem
+from training_student import train, test
+torch.manual_seed({seed}); torch.set_num_threads(1)
+train_loader, val_loader, test_loader = data.make_loaders({features!r}, batch_size={batch_size}, seed={seed})
+x, _ = next(iter(train_loader))
+model = MyCNNSystem(n_frames=x.shape[1], n_mels=x.shape[2])
+train(model, train_loader, val_loader, max_epochs={max_epochs})
+print("bare accuracy", test(model, test_loader))
+"""
+
+
+def _timed(command: list[str]) -> tuple[float, str]:
+    started = time.perf_counter()
+    process = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command[:5])} failed:\n{process.stdout[-2000:]}{process.stderr[-2000:]}")
+    return time.perf_counter() - started, process.stdout
+
+
+def run() -> bool:
+    from kit.data.cache import prepare_dataset
+
+    config = load_config("ex02_cnn")
+    settings = config.settings["accuracy"]
+    features = prepare_dataset("embedded", progress=False)
+    python = sys.executable
+    with tempfile.TemporaryDirectory(prefix="kit-bench-grading-") as tmp:
+        tmp = Path(tmp)
+        script = BARE_RUN.format(solution=str(REPO / "solutions" / "ex02_cnn"),
+                                 helpers=str(REPO / "assignments" / "ex02_cnn"), features=str(features.root),
+                                 seed=settings["seed"], batch_size=settings["batch_size"],
+                                 max_epochs=settings["max_epochs"])
+        bare, output = _timed([python, "-c", script])
+        graded, _ = _timed([python, "-m", "kit", "grade", "--submission", str(REPO / "solutions" / "ex02_cnn"),
+                            "--results-json", str(tmp / "reference.json")])
+        print(f"reference, bare train+test in one process: {bare:6.1f} s ({output.strip()})")
+        print(f"reference, graded in the sandbox (27 pts):  {graded:6.1f} s")
+        print(f"ratio graded / bare: {graded / bare:.2f}x")
+        batch = {}
+        for jobs in (1, 2):
+            batch[jobs], _ = _timed([python, "-m", "kit", "grade", "--jobs", str(jobs), "--force",
+                                     "--out", str(tmp / f"jobs{jobs}")])
+            print(f"all examples, JOBS={jobs}: {batch[jobs]:6.1f} s")
+        print(f"ratio JOBS=1 / JOBS=2: {batch[1] / batch[2]:.2f}x")
+    return True

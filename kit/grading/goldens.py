@@ -1,0 +1,40 @@
+"""Write the golden results of example submissions from a graded batch (after reviewing it!).
+
+    python -m kit.grading.goldens ex02_cnn [build/grades/ex02_cnn]
+
+Each ``autograder/examples/<assignment>/<example>/expected.json`` holds the points every
+test must give that example: ``{"total": 22.0, "tests": {"1.1": 2.0, ...}}``. The kit's
+tests compare fresh grading runs against them. Regenerate only when a grader or an example
+changed on purpose, and read the diff: a golden file says what the example deserves.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from kit.grading.config import REPO
+
+
+def expected_from_results(document: dict) -> dict:
+    return {"total": document["score"], "tests": {t["number"]: t["score"] for t in document["tests"]}}
+
+
+def main(argv: list[str]) -> int:
+    assignment = argv[0]
+    results = Path(argv[1]) if len(argv) > 1 else REPO / "build" / "grades" / assignment
+    examples = REPO / "autograder" / "examples" / assignment
+    for folder in sorted(p for p in examples.iterdir() if p.is_dir()):
+        source = results / folder.name / "results.json"
+        if not source.is_file():
+            print(f"{folder.name}: no results in {results}; grade the examples first")
+            return 1
+        expected = expected_from_results(json.loads(source.read_text()))
+        (folder / "expected.json").write_text(json.dumps(expected, indent=1) + "\n")
+        print(f"{folder.name}: {expected['total']:g}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

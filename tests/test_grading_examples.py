@@ -1,0 +1,103 @@
+"""The grader itself, end to end: every example submission gets exactly its golden points.
+
+One batch (`python -m kit grade`, JOBS=2) grades all examples of ex02 on the embedded
+corpus; the tests then read its output. Goldens: autograder/examples/ex02_cnn/*/expected.json.
+"""
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kit.grading.config import REPO
+from kit.grading.goldens import expected_from_results
+
+ASSIGNMENT = "ex02_cnn"
+EXAMPLES = REPO / "autograder" / "examples" / ASSIGNMENT
+NAMES = sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir())
+
+pytestmark = pytest.mark.slow
+
+
+def grade(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kit", "grade", "--assignment", ASSIGNMENT, *args],
+                          capture_output=True, text=True, cwd=REPO)
+
+
+@pytest.fixture(scope="session")
+def batch(tmp_path_factory):
+    out = tmp_path_factory.mktemp("grades")
+    process = grade("--jobs", "2", "--out", str(out))
+    assert process.returncode == 0, process.stderr[-3000:]
+    return out / ASSIGNMENT, process
+
+
+def results(batch, name):
+    return json.loads((batch[0] / name / "results.json").read_text())
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_example_gets_its_golden_points(batch, name):
+    expected = json.loads((EXAMPLES / name / "expected.json").read_text())
+    got = expected_from_results(results(batch, name))
+    assert got == expected, f"{name}: see {batch[0] / name / 'feedback.md'}"
+
+
+def test_reference_gets_full_marks(batch):
+    document = results(batch, "reference")
+    assert document["tests"] and all(t["score"] == t["max_score"] for t in document["tests"])
+
+
+def test_skeleton_gets_zero_with_not_implemented_feedback(batch):
+    document = results(batch, "skeleton")
+    assert document["score"] == 0
+    assert all("not implemented" in t["output"] for t in document["tests"])
+
+
+def test_results_follow_the_gradescope_schema(batch):
+    for name in NAMES:
+        document = results(batch, name)
+        assert set(document) == {"score", "execution_time", "output", "visibility", "tests"}
+        for test in document["tests"]:
+            assert set(test) == {"name", "number", "score", "max_score", "output", "visibility"}
+            assert test["visibility"] in {"hidden", "after_due_date", "after_published", "visible"}
+            assert 0 <= test["score"] <= test["max_score"]
+
+
+def test_hostile_submissions_gain_nothing(batch):
+    """Reading grader files or labels, or patching pytest, earns no point its code did not earn."""
+    reader = results(batch, "reads_grader_files")
+    accuracy = next(t for t in reader["tests"] if t["number"] == "4.2")
+    assert accuracy["score"] == 0, "held-out labels reached the sandbox"
+    patcher = results(batch, "patches_pytest")
+    assert patcher["score"] == results(batch, "skeleton")["score"] == 0
+    hidden_sources = [p.read_text() for p in (REPO / "autograder" / ASSIGNMENT).glob("test_*.py")]
+    secrets = {line.strip() for text in hidden_sources for line in text.splitlines() if len(line.strip()) > 30}
+    for name in ("reads_grader_files", "patches_pytest"):
+        feedback = (batch[0] / name / "feedback.md").read_text()
+        leaked = [line for line in secrets if line in feedback]
+        assert not leaked, f"{name}'s feedback shows hidden grader lines: {leaked[:3]}"
+
+
+def test_grades_csv_and_report(batch):
+    with open(batch[0] / "grades.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["submission"] for row in rows] == NAMES
+    header = list(rows[0])
+    assert header[0] == "submission" and header[-2:] == ["total", "max_total"]
+    reference = next(row for row in rows if row["submission"] == "reference")
+    assert float(reference["total"]) == float(reference["max_total"]) == results(batch, "reference")["score"]
+    assert (batch[0] / "report.md").read_text().count("|") > 20
+    for name in NAMES:
+        assert (batch[0] / name / "feedback.md").is_file()
+
+
+def test_rerun_skips_graded_submissions(batch):
+    before = (batch[0] / "reference" / "results.json").read_bytes()
+    process = grade("--out", str(batch[0].parent))
+    assert process.returncode == 0
+    assert f"skipping {len(NAMES)} already graded" in process.stderr
+    assert (batch[0] / "reference" / "results.json").read_bytes() == before
