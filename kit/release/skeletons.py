@@ -1,0 +1,145 @@
+"""`python -m kit skeletons`: generate the student skeletons from the reference solutions.
+
+Every ``solutions/<assignment>/*.py`` that contains ``# BEGIN SOLUTION`` / ``# END SOLUTION``
+marker lines is copied to ``assignments/<assignment>/<same name>`` with each marked region
+replaced by one ``raise NotImplementedError("not implemented: ...")`` line, indented like the
+``BEGIN`` marker. The text after ``BEGIN SOLUTION:`` becomes the message::
+
+    def conv_output_size(size, kernel, stride=1, padding=0, dilation=1):
+        # BEGIN SOLUTION: compute the output size with the formula from the handout
+        return ...
+        # END SOLUTION
+
+becomes ``raise NotImplementedError("not implemented: compute the output size ...")``. A
+region anywhere in a body (e.g. the layers after ``super().__init__()``) is replaced the same
+way, so an untouched skeleton imports cleanly and every graded call fails loudly.
+Files without markers are not copied. ``--check`` writes nothing and exits 1 when a skeleton
+is missing or out of date.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+BEGIN = "BEGIN SOLUTION"
+END = "END SOLUTION"
+DEFAULT_MESSAGE = "see the handout"
+_BEGIN_LINE = re.compile(r"^(?P<indent>[ \t]*)#\s*BEGIN SOLUTION(?:\s*:\s*(?P<message>.*?))?\s*$")
+_END_LINE = re.compile(r"^[ \t]*#\s*END SOLUTION\s*$")
+
+
+class MarkerError(ValueError):
+    """Unbalanced, nested or malformed solution markers; the message names file and line."""
+
+
+@dataclass(frozen=True)
+class Region:
+    """One marked region: 1-based line numbers of its BEGIN and END marker lines."""
+
+    begin: int
+    end: int
+    indent: str
+    message: str
+
+
+def find_regions(source_text: str, name: str = "<string>") -> list[Region]:
+    """The marked regions of ``source_text``; raises MarkerError naming ``name`` and the line."""
+    regions: list[Region] = []
+    open_line: int | None = None
+    indent = message = ""
+    for number, line in enumerate(source_text.splitlines(), start=1):
+        begin, end = _BEGIN_LINE.match(line), _END_LINE.match(line)
+        if begin:
+            if open_line is not None:
+                raise MarkerError(f"{name}:{number}: nested {BEGIN} (the region opened on line {open_line} is not closed)")
+            open_line, indent = number, begin["indent"]
+            message = begin["message"] or DEFAULT_MESSAGE
+        elif end:
+            if open_line is None:
+                raise MarkerError(f"{name}:{number}: {END} without a matching {BEGIN}")
+            regions.append(Region(open_line, number, indent, message))
+            open_line = None
+        elif BEGIN in line or END in line:
+            raise MarkerError(f"{name}:{number}: a marker must be a comment line of its own: {line.strip()!r}")
+    if open_line is not None:
+        raise MarkerError(f"{name}:{open_line}: {BEGIN} is never closed by an {END}")
+    return regions
+
+
+def make_skeleton(source_text: str, name: str = "<string>") -> str:
+    """``source_text`` with each marked region replaced by a ``raise NotImplementedError`` line."""
+    regions = find_regions(source_text, name)
+    lines = source_text.splitlines(keepends=True)
+    newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
+    out: list[str] = []
+    position = 0  # 0-based index of the next line to copy
+    for region in regions:
+        out.extend(lines[position : region.begin - 1])
+        message = region.message
+        if not message.lower().startswith("not implemented"):
+            message = f"not implemented: {message}"
+        out.append(f"{region.indent}raise NotImplementedError({json.dumps(message, ensure_ascii=False)}){newline}")
+        position = region.end
+    out.extend(lines[position:])
+    return "".join(out)
+
+
+def skeleton_targets(solutions: Path, assignments: Path) -> dict[Path, str]:
+    """{assignment file: generated text} for every marked file of ``solutions/*/``."""
+    targets: dict[Path, str] = {}
+    for source in sorted(solutions.glob("*/*.py")):
+        text = source.read_text(encoding="utf-8")
+        if not find_regions(text, str(source)):
+            continue
+        target = assignments / source.parent.name / source.name
+        targets[target] = make_skeleton(text, str(source))
+    return targets
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if a skeleton is out of date")
+    parser.add_argument("--solutions", type=Path, default=REPO / "solutions", help="default: %(default)s")
+    parser.add_argument("--assignments", type=Path, default=REPO / "assignments", help="default: %(default)s")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        targets = skeleton_targets(args.solutions, args.assignments)
+    except MarkerError as error:
+        print(f"error: {error}")
+        return 1
+    if not targets:
+        print(f"error: no file with {BEGIN} markers under {args.solutions}")
+        return 1
+    stale = [
+        path for path, text in targets.items()
+        if not path.is_file() or path.read_text(encoding="utf-8") != text
+    ]
+    if args.check:
+        for path in stale:
+            print(f"out of date: {_show(path)}")
+        if stale:
+            print("run `make skeletons` to regenerate them")
+            return 1
+        print(f"{len(targets)} skeleton(s) up to date")
+        return 0
+    for path in stale:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # newline="" keeps the solution's line endings as they are
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            handle.write(targets[path])
+        print(f"wrote {_show(path)}")
+    print(f"{len(targets)} skeleton(s), {len(stale)} rewritten")
+    return 0
+
+
+def _show(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(REPO))
+    except ValueError:
+        return str(path)
