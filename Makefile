@@ -9,6 +9,7 @@ KIT := $(PY) -m kit
 ASSIGNMENT ?= ex02_cnn
 DATASET ?= embedded
 DATA_DIR ?=
+ARCHIVE ?=
 SUBMISSIONS ?=
 JOBS ?= 1
 FORCE ?= 0
@@ -42,7 +43,7 @@ $(VENV)/.installed: requirements.lock constraints.txt pyproject.toml
 	touch $@
 
 data: setup
-	$(KIT) data --dataset $(DATASET) $(if $(DATA_DIR),--data-dir "$(DATA_DIR)")
+	$(KIT) data --dataset $(DATASET) $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") $(if $(ARCHIVE),--archive "$(ARCHIVE)")
 
 grade: setup
 	$(KIT) grade --assignment $(ASSIGNMENT) --dataset $(DATASET) --jobs $(JOBS) \
