@@ -11,7 +11,7 @@ import argparse
 import importlib
 import time
 
-BENCHMARKS: tuple[str, ...] = ("data",)
+BENCHMARKS: tuple[str, ...] = ("data", "grading", "release")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
