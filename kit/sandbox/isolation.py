@@ -99,7 +99,7 @@ def wrap(isolation: Isolation, staged: Path, command: list[str], *, writable: bo
         "--symlink", "usr/bin", "/bin",
         "--proc", "/proc",
         "--dev", "/dev",
-        "--tmpfs", "/tmp",
+        "--perms", "1777", "--tmpfs", "/tmp",
         "--setenv", "HOME", "/tmp",
         "--setenv", "TMPDIR", "/tmp",
     ]

@@ -28,6 +28,7 @@ from kit.sandbox import isolation as iso
 
 RUNTIME = Path(__file__).with_name("probe_runtime.py")
 MAX_RESPONSE_BYTES = 4 << 20
+NUMBA_CACHE_FOLDER = "_numba_cache"  # where a pre-compiled numba cache is staged in the box
 _ARRAY_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 
 
@@ -131,7 +132,8 @@ def _environment(limits: Limits, box_inside: str) -> dict[str, str]:
         "OPENBLAS_NUM_THREADS": threads,
         "KIT_PROBE_THREADS": threads,
         "MPLBACKEND": "Agg",
-        "NUMBA_CACHE_DIR": "/tmp" if box_inside == iso.SANDBOX_ROOT else box_inside,
+        # A folder the sandboxed user can write (the sandbox's /tmp is root's): numba needs one.
+        "NUMBA_CACHE_DIR": f"{box_inside}/{NUMBA_CACHE_FOLDER}",
     }
 
 
@@ -188,10 +190,13 @@ def run_probe(
     inputs: dict[str, np.ndarray] | None = None,
     folders: dict[str, Path] | None = None,
     limits: Limits = Limits(),
+    numba_cache: Path | None = None,
 ) -> ProbeResult:
     """Run ``probe`` in a fresh sandbox holding ``files`` (name -> source) and ``folders``.
 
     ``request`` is JSON handed to the probe; ``inputs`` are arrays it can load by name.
+    ``numba_cache`` (see :mod:`kit.sandbox.numba_cache`) is copied into the box and used as
+    ``NUMBA_CACHE_DIR``, so librosa does not compile its numba functions on every run.
     Nothing else of the machine is visible when bubblewrap is available.
     """
     isolation = iso.detect()
@@ -200,6 +205,10 @@ def run_probe(
         box = Path(tmp) / "box"
         box.mkdir()
         _stage(box, probe, files, request or {}, inputs or {}, folders or {})
+        if numba_cache is not None and Path(numba_cache).is_dir():
+            shutil.copytree(numba_cache, box / NUMBA_CACHE_FOLDER)
+        else:
+            (box / NUMBA_CACHE_FOLDER).mkdir()
         if isolation.drops_privileges:
             for path in [box, *box.rglob("*")]:
                 os.chown(path, iso.NOBODY, iso.NOBODY, follow_symlinks=False)

@@ -1,0 +1,79 @@
+"""Call the student's get_audio_file_data on grader-made files and extract_mel_band_energies
+on grader-made signals; report what came back (as arrays) for the trusted side to judge."""
+
+import os
+
+import _probe_runtime as rt
+import numpy as np
+
+
+def as_array(value):
+    """The value as a numeric array, or None with a description of what it was."""
+    try:
+        array = np.asarray(value)
+    except Exception:
+        return None, type(value).__name__
+    if array.dtype.kind not in "fiub" or array.dtype == object:
+        return None, f"{type(value).__name__} of dtype {array.dtype}"
+    return array, type(value).__name__
+
+
+def load_file(function, index, path):
+    report = {"path": path}
+    try:
+        value = function(path)
+    except Exception as error:
+        report["failure"] = rt.describe_error(error)
+        return report
+    report["returned"] = type(value).__name__
+    if isinstance(value, tuple) and len(value) == 2:
+        audio, rate = value
+        report["sr"] = rate if isinstance(rate, (int, float)) and not isinstance(rate, bool) else repr(rate)[:100]
+        if isinstance(rate, np.number):
+            report["sr"] = rate.item()
+    else:
+        audio = value
+        report["length"] = len(value) if isinstance(value, (tuple, list)) else None
+    array, kind = as_array(audio)
+    report["audio_type"] = kind
+    if array is not None:
+        rt.save_array(f"audio_{index}", array)
+        report["array"] = f"audio_{index}"
+    return report
+
+
+def extract(function, index, signal):
+    report = {"name": signal["name"]}
+    audio = rt.load_input(signal["name"])
+    try:
+        value = function(audio, **signal["kwargs"])
+    except Exception as error:
+        report["failure"] = rt.describe_error(error)
+        return report
+    array, kind = as_array(value)
+    report["returned"] = kind
+    if array is not None:
+        rt.save_array(f"features_{index}", array)
+        report["array"] = f"features_{index}"
+    return report
+
+
+def probe(request):
+    module = rt.import_student("feature_extraction_")
+    result = {"files": [], "signals": []}
+    loader = getattr(module, "get_audio_file_data", None)
+    for index, path in enumerate(request["files"]):
+        if loader is None:
+            result["files"].append({"path": path, "missing": "get_audio_file_data"})
+        else:
+            result["files"].append(load_file(loader, index, os.path.join("audio", path)))
+    extractor = getattr(module, "extract_mel_band_energies", None)
+    for index, signal in enumerate(request["signals"]):
+        if extractor is None:
+            result["signals"].append({"name": signal["name"], "missing": "extract_mel_band_energies"})
+        else:
+            result["signals"].append(extract(extractor, index, signal))
+    return result
+
+
+rt.main(probe)

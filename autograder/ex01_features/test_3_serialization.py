@@ -1,0 +1,93 @@
+"""3. Feature files: the serializer writes an .npz the trusted side reads without unpickling,
+and the reader reads a file written by the kit.
+
+The probe returns the raw bytes of whatever the serializer wrote; they are opened here with
+``np.load(io.BytesIO(data), allow_pickle=False)``: a pickle is refused, never loaded.
+"""
+
+import numpy as np
+import pytest
+from feature_checks import check_label_array, read_feature_bytes, shape_text
+
+from kit.grading.pytest_plugin import fail, note, require
+
+
+def _written(serialization):
+    """The serializer's report and the bytes of the one file it should have written."""
+    case, result = serialization
+    report = require(result, "running serialize_features_and_classes")["serialize"]
+    call = f"serialize_features_and_classes('written/{case.name}', features, {case.label})"
+    if "missing" in report:
+        fail(f"feature_extraction_<name>.py defines no function {report['missing']}")
+    if "failure" in report:
+        failure = report["failure"]
+        fail(f"{call} raised {failure['type']}: {failure['message']}\n{failure.get('where', '')}".rstrip())
+    files = {entry["path"]: entry for entry in report["files"]}
+    if case.name not in files:
+        if not files:
+            fail(f"{call} wrote no file; expected it to write written/{case.name}")
+        names = ", ".join(f"written/{name}" for name in sorted(files))
+        hint = ""
+        if f"{case.name}.npz" in files:
+            hint = " (np.savez appends .npz to a name that does not end in .npz; write to the path as given)"
+        fail(f"{call} wrote {names}; expected exactly written/{case.name}{hint}")
+    entry = files[case.name]
+    data = result.arrays.get(entry.get("array", ""))
+    if data is None:
+        fail(f"{call} wrote a file of {entry['size']} bytes; expected a small .npz (a few kB)")
+    return case, call, bytes(data.tobytes()), sorted(set(files) - {case.name})
+
+
+@pytest.mark.points(1)
+@pytest.mark.number("3.1")
+def test_writes_npz_readable_without_pickle(serialization, request):
+    """The serializer writes the given path as an .npz that loads with allow_pickle=False"""
+    case, call, data, others = _written(serialization)
+    read_feature_bytes(f"the file written by {call}", data)
+    if others:
+        note(request, f"{call} also wrote {', '.join(others)}")
+
+
+@pytest.mark.points(2)
+@pytest.mark.number("3.2")
+def test_file_holds_features_and_label(serialization):
+    """The file holds 'features' (float32, the given (T, 40) values) and 'label' (int64 scalar)"""
+    case, call, data, _ = _written(serialization)
+    what = f"the file written by {call}"
+    arrays = read_feature_bytes(what, data)
+    features = arrays["features"]
+    if features.shape != case.features.shape:
+        fail(f"{what}: 'features' has shape {shape_text(features.shape)}, expected {shape_text(case.features.shape)} "
+             "(the array as given, time x mel)")
+    if features.dtype != np.float32:
+        fail(f"{what}: 'features' has dtype {features.dtype}, expected float32")
+    if not np.array_equal(features, case.features):
+        fail(f"{what}: 'features' differs from the array given (largest difference "
+             f"{float(np.max(np.abs(features - case.features))):.3g})")
+    check_label_array(what, arrays["label"], case.label)
+
+
+@pytest.mark.points(1)
+@pytest.mark.number("3.3")
+def test_reader_reads_a_kit_file(serialization):
+    """load_features_and_class reads a feature file written by the course's code: (features, label)"""
+    case, result = serialization
+    report = require(result, "running load_features_and_class")["read"]
+    call = f"load_features_and_class('given/{case.given_name}')"
+    if "missing" in report:
+        fail(f"feature_extraction_<name>.py defines no function {report['missing']}")
+    if "failure" in report:
+        failure = report["failure"]
+        fail(f"{call} on an .npz with 'features' {shape_text(case.given_features.shape)} float32 and 'label' "
+             f"{case.given_label} raised {failure['type']}: {failure['message']}\n{failure.get('where', '')}".rstrip())
+    if report.get("returned") != "tuple" or "label" not in report:
+        fail(f"{call} returned {report.get('returned')}, expected a tuple (features, label)")
+    features = result.arrays.get(report.get("array", ""))
+    if features is None:
+        fail(f"{call} returned features of type {report.get('features_type')}, expected a float32 numpy array")
+    if features.shape != case.given_features.shape or not np.allclose(features, case.given_features, atol=1e-6):
+        fail(f"{call}: got features of shape {shape_text(features.shape)}, expected the file's "
+             f"{shape_text(case.given_features.shape)} array unchanged")
+    label = report["label"]
+    if isinstance(label, bool) or not isinstance(label, (int, float)) or label != case.given_label:
+        fail(f"{call}: got label {label!r} ({report.get('label_type')}), expected {case.given_label} (an int)")

@@ -1,0 +1,97 @@
+"""4. extract_dataset_features on a small grader-made dataset with its manifest.
+
+Six clips (two corpus clips, four synthetic ones, 1.7-5 s long) in folders that do not tell
+the class; the manifest gives each clip's label and split. Expected: one .npz per clip in
+``<split folder>/<clip name>.npz``, label = index in ``dataset.labels``, features of the clip
+padded or cropped to ``nominal_duration`` (same T for every clip).
+"""
+
+import numpy as np
+import pytest
+from feature_checks import check_features, check_label_array, frames_center_false, read_feature_bytes
+
+from kit.grading.pytest_plugin import fail, note, require
+
+CALL = "extract_dataset_features('dataset', 'manifests/tiny.json', 'features_out')"
+
+
+def _run(dataset):
+    manifest, clips, result = dataset
+    response = require(result, f"running {CALL}")
+    if "failure" in response:
+        failure = response["failure"]
+        fail(f"{CALL} raised {failure['type']}: {failure['message']}\n{failure.get('where', '')}".rstrip())
+    return manifest, clips, response, result.arrays
+
+
+def _file_of(clip, response, arrays):
+    """The bytes the student wrote for ``clip`` (fails if there is no such file)."""
+    entry = next((e for e in response["files"] if e["path"] == clip.output), None)
+    if entry is None:
+        fail(f"{CALL} wrote no features_out/{clip.output} for clip {clip.path} (split {clip.split!r}); see 4.1")
+    data = arrays.get(entry.get("array", ""))
+    if data is None:
+        fail(f"features_out/{clip.output} is {entry['size']} bytes; expected a small .npz")
+    return bytes(data.tobytes())
+
+
+@pytest.mark.points(2)
+@pytest.mark.number("4.1")
+def test_one_file_per_clip_in_its_split_folder(dataset):
+    """One <clip name>.npz per manifest clip in training/, validation/ or testing/; returns the count"""
+    manifest, clips, response, _ = _run(dataset)
+    written = {entry["path"] for entry in response["files"]}
+    expected = {clip.output for clip in clips}
+    if not written:
+        fail(f"{CALL} wrote no files; expected {len(expected)}: {', '.join(sorted(expected))}")
+    by_stem = {}
+    for path in written:
+        by_stem.setdefault(path.rsplit("/", 1)[-1].split(".")[0], []).append(path)
+    for clip in clips:
+        if clip.output not in written:
+            found = by_stem.get(clip.stem)
+            where = f"; found {', '.join(sorted(found))}" if found else ""
+            fail(f"no features_out/{clip.output} for clip {clip.path} (split {clip.split!r} -> folder "
+                 f"{clip.output.split('/')[0]}/, file name = clip name + .npz){where}")
+    extra = sorted(written - expected)
+    if extra:
+        fail(f"{CALL} wrote {len(written)} files, expected exactly one per clip ({len(expected)}); "
+             f"unexpected: {', '.join(extra[:8])}")
+    returned = response["returned"]
+    if isinstance(returned, bool) or not isinstance(returned, (int, float)) or returned != len(expected):
+        fail(f"{CALL} returned {returned!r}, expected {len(expected)} (the number of files written)")
+
+
+@pytest.mark.points(1)
+@pytest.mark.number("4.2")
+def test_labels_from_the_manifest(dataset):
+    """Each file's label is the index of the clip's class in the manifest's dataset.labels"""
+    manifest, clips, response, arrays = _run(dataset)
+    labels = manifest.dataset.labels
+    for clip in clips:
+        what = f"features_out/{clip.output}"
+        stored = read_feature_bytes(what, _file_of(clip, response, arrays))
+        check_label_array(f"{what} (class {clip.label!r}, labels {labels})", stored["label"], labels.index(clip.label))
+
+
+@pytest.mark.points(2)
+@pytest.mark.number("4.3")
+def test_features_match_the_reference(dataset, request):
+    """Each file's features match the reference: (T, 40) float32 of the clip padded/cropped to nominal_duration"""
+    manifest, clips, response, arrays = _run(dataset)
+    nominal = manifest.dataset.audio.nominal_duration
+    n_samples = int(round(nominal * manifest.dataset.sample_rate))
+    for clip in clips:
+        what = f"features_out/{clip.output}"
+        stored = read_feature_bytes(what, _file_of(clip, response, arrays))
+        got = stored["features"]
+        frames, mels = clip.expected.shape
+        uncentered = frames_center_false(n_samples, 2048, 1024)
+        if got.ndim == 2 and got.shape[1] == mels and got.shape[0] not in (frames, uncentered):
+            seconds = next(c.duration for c in manifest.clips if c.path == clip.path)
+            fail(f"{what}: got {got.shape[0]} frames, expected {frames} for every clip: pad with zeros or crop "
+                 f"each clip to the manifest's nominal_duration ({nominal:g} s = {n_samples} samples) before "
+                 f"extracting ({clip.path} lasts {seconds:g} s)")
+        check_features(what, got, clip.expected, n_samples, 2048, 1024, strict_layout=True)
+        if got.dtype != np.float32:
+            fail(f"{what}: 'features' has dtype {got.dtype}, expected float32")

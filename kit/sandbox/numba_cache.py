@@ -1,0 +1,66 @@
+"""A pre-compiled numba cache for librosa, copied into every sandbox that asks for it.
+
+librosa compiles its numba functions when its modules are first used. The sandbox's
+``/tmp`` is fresh on every run, so without help each probe that touches librosa would
+compile them again (about 15 s on an idle laptop core, minutes on a loaded machine).
+:func:`warm_cache` compiles them once per environment on the trusted side, into
+``<root>/<key>/``; :func:`kit.sandbox.runner.run_probe` copies that folder into the box
+(a private copy: a student cannot change what the next submission loads) and points
+``NUMBA_CACHE_DIR`` at it. The key changes with the interpreter and the numba/librosa
+versions; a stale cache only costs time, as numba recompiles what does not match.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+# Everything the course's feature code touches: loading, resampling, mel spectrogram.
+WARM_UP = """
+import numpy as np, librosa
+y = np.random.default_rng(0).standard_normal(22050).astype(np.float32)
+librosa.feature.melspectrogram(y=y, sr=22050, n_fft=2048, hop_length=1024, n_mels=40)
+librosa.resample(y, orig_sr=44100, target_sr=22050)
+librosa.power_to_db(np.abs(y) + 1.0)
+"""
+
+
+def cache_key() -> str:
+    parts = [sys.executable, sys.version]
+    for package in ("numba", "librosa", "numpy"):
+        try:
+            parts.append(f"{package}=={metadata.version(package)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{package} missing")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def warm_cache(root: Path, timeout: float = 900.0) -> Path | None:
+    """The folder of the compiled cache under ``root``, built first if missing (None if it cannot be)."""
+    final = Path(root) / cache_key()
+    if final.is_dir():
+        return final
+    final.parent.mkdir(parents=True, exist_ok=True)
+    # Parallel graders may build it at the same time: each builds its own copy, the first rename wins.
+    building = Path(tempfile.mkdtemp(prefix=".building-", dir=final.parent))
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(building), OMP_NUM_THREADS="1")
+    try:
+        done = subprocess.run([sys.executable, "-E", "-s", "-B", "-c", WARM_UP], env=env,
+                              capture_output=True, timeout=timeout)
+        if done.returncode != 0:
+            return None
+        try:
+            os.replace(building, final)
+        except OSError:  # another process renamed its copy first
+            pass
+        return final if final.is_dir() else None
+    except subprocess.TimeoutExpired:
+        return None
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
