@@ -77,7 +77,7 @@ skeletons: setup
 	$(KIT) skeletons
 
 release: setup
-	$(KIT) release --assignment $(ASSIGNMENT)
+	$(KIT) release --assignment $(ASSIGNMENT) --dataset $(DATASET) $(if $(DATA_DIR),--data-dir "$(DATA_DIR)")
 
 clean:
 	rm -rf build dist

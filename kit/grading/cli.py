@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import shutil
 import sys
 import tempfile
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from kit.data.manifest import SPLIT_FOLDERS
 from kit.grading import intake
 from kit.grading.batch import grade_batch
 from kit.grading.config import REPO, AssignmentConfig, load_config
@@ -23,22 +25,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--results-json", type=Path, help="with --submission: where to write results.json")
     parser.add_argument("--dataset", default="embedded", help="embedded (default) or gtzan")
     parser.add_argument("--data-dir", type=Path, help="the TA's copy of the dataset (DATASET=gtzan)")
+    parser.add_argument("--features", type=Path,
+                        help="a labelled feature folder to grade on instead of the verified cache "
+                             "(what the release's autograder zip ships; no audio needed)")
     parser.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel")
     parser.add_argument("--force", action="store_true", help="regrade submissions that already have results")
     parser.add_argument("--out", type=Path, default=REPO / "build" / "grades", help="output root")
 
 
-def data_view(config: AssignmentConfig, dataset: str, data_dir: Path | None) -> Path | None:
-    """Verify the dataset, cache its features and build the sandbox's view of them."""
+def data_view(
+    config: AssignmentConfig, dataset: str, data_dir: Path | None, features: Path | None = None
+) -> Path | None:
+    """Verify the dataset and cache its features (or take a given feature folder), and build
+    the sandbox's view of them."""
     if not config.needs_features:
         return None
-    from kit.data.cache import DatasetError, prepare_dataset
+    if features is None:
+        from kit.data.cache import DatasetError, prepare_dataset
 
-    try:
-        features = prepare_dataset(dataset, data_dir)
-    except DatasetError as error:
-        raise SystemExit(f"cannot grade on dataset {dataset!r}:\n{error}") from None
-    return build_view(features.root, REPO / "build" / "cache" / "views" / features.root.name)
+        try:
+            features = prepare_dataset(dataset, data_dir).root
+        except DatasetError as error:
+            raise SystemExit(f"cannot grade on dataset {dataset!r}:\n{error}") from None
+    missing = [name for name in SPLIT_FOLDERS.values() if not (features / name).is_dir()]
+    if missing:
+        raise SystemExit(f"{features} is not a feature folder: it has no {', '.join(missing)}/")
+    features = features.resolve()
+    view_name = features.name + "-" + hashlib.sha256(str(features).encode()).hexdigest()[:8]
+    return build_view(features, REPO / "build" / "cache" / "views" / view_name)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -47,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     if args.dataset not in config.datasets:
         known = ", ".join(config.datasets)
         raise SystemExit(f"no threshold configured for DATASET={args.dataset} (known: {known})")
-    view = data_view(config, args.dataset, args.data_dir)
+    view = data_view(config, args.dataset, args.data_dir, args.features)
     if args.submission is not None:
         return _grade_one(config, args, view, console)
     if args.submissions is not None:

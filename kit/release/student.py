@@ -1,0 +1,154 @@
+"""The student zip: ``dist/<id>-student.zip``.
+
+Everything under one top folder ``<id>/``:
+
+- the files of ``assignments/<id>/`` that the allow-list in ``contents.py`` names
+  (generated skeletons, handout ``README.md``, public self-checks, helper modules); the
+  build stops on a file the allow-list does not name, on a missing required file, on a
+  skeleton that is out of date with its solution, and on any solution marker;
+- ``requirements.txt``: the handout's own (its ``==`` pins must agree with
+  ``requirements.lock``), or else one pinned from the lock;
+- the dataset's manifest (``data_manifests/embedded.json`` by default) without the test
+  split (``Manifest.without_splits("test")``).
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+from kit.data.manifest import load_manifest, save_manifest
+from kit.release import contents
+from kit.release.zipfiles import write_zip
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+class ReleaseError(RuntimeError):
+    """The release cannot be built as asked; the message says what to fix."""
+
+
+def assignment_files(folder: Path) -> dict[str, Path]:
+    """{POSIX path relative to ``folder``: path} of every file, by-products left out."""
+    if not folder.is_dir():
+        raise ReleaseError(f"{folder} does not exist")
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            name = path.relative_to(folder).as_posix()
+            if not contents.is_ignored(name):
+                found[name] = path
+    return found
+
+
+def pinned_requirements(names: tuple[str, ...], lock: Path) -> str:
+    """The lock file's ``name==version`` line of each package in ``names``."""
+    pins = {}
+    for line in lock.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"^([A-Za-z0-9_.\-]+)==(\S+)", line.strip())
+        if match:
+            pins[re.sub(r"[-_.]+", "-", match.group(1)).lower()] = line.strip()
+    lines = [
+        "# Pinned from the course kit's requirements.lock. Install with:",
+        "#   python -m pip install -r requirements.txt",
+        "# torch: the CPU build is enough for this course and much smaller; on Linux use",
+        "#   python -m pip install torch --index-url https://download.pytorch.org/whl/cpu",
+    ]
+    for name in names:
+        key = re.sub(r"[-_.]+", "-", name).lower()
+        if key not in pins:
+            raise ReleaseError(f"{name} is not pinned in {lock}")
+        lines.append(pins[key])
+    return "\n".join(lines) + "\n"
+
+
+def check_pins_agree(text: str, lock: Path, name: str) -> None:
+    pins = {}
+    for line in lock.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"^([A-Za-z0-9_.\-]+)==(\S+)", line.strip())
+        if match:
+            pins[re.sub(r"[-_.]+", "-", match.group(1)).lower()] = match.group(2)
+    for line in text.splitlines():
+        match = re.match(r"^([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?==(\S+)", line.strip())
+        if match:
+            key = re.sub(r"[-_.]+", "-", match.group(1)).lower()
+            if pins.get(key) != match.group(2):
+                raise ReleaseError(
+                    f"{name} pins {match.group(1)}=={match.group(2)} but requirements.lock has "
+                    f"{pins.get(key, 'no pin')}"
+                )
+
+
+def check_skeletons_fresh(assignment: str, repo: Path) -> None:
+    from kit.release.skeletons import skeleton_targets
+
+    targets = skeleton_targets(repo / "solutions", repo / "assignments")
+    stale = [
+        path.relative_to(repo).as_posix()
+        for path, text in targets.items()
+        if path.parent.name == assignment
+        and (not path.is_file() or path.read_text(encoding="utf-8") != text)
+    ]
+    if stale:
+        raise ReleaseError(f"skeletons out of date: {', '.join(stale)}; run `make skeletons`")
+
+
+def manifest_path(dataset: str, repo: Path = REPO) -> Path:
+    """The manifest file of ``dataset``, as the data layer names it (``kit.data.cache.DATASETS``)."""
+    from kit.data import cache
+
+    if dataset not in cache.DATASETS:
+        raise ReleaseError(f"unknown dataset {dataset!r}: use one of {', '.join(cache.DATASETS)}")
+    path = repo / cache.DATASETS[dataset].manifest.relative_to(cache.REPO)
+    if not path.is_file():
+        raise ReleaseError(f"no manifest for dataset {dataset!r}: {path} does not exist")
+    return path
+
+
+def student_manifest_bytes(manifest_path: Path) -> bytes:
+    manifest = load_manifest(manifest_path).without_splits("test")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / manifest_path.name
+        save_manifest(manifest, out)
+        return out.read_bytes()
+
+
+def student_files(assignment: str, dataset: str, repo: Path = REPO) -> dict[str, bytes]:
+    """{archive name: content} of the student zip; raises ReleaseError on any problem."""
+    spec = contents.student_contents(assignment)
+    folder = repo / "assignments" / assignment
+    found = assignment_files(folder)
+    problems = []
+    for name in spec.required:
+        if name not in found:
+            problems.append(f"required file missing: assignments/{assignment}/{name}")
+    for name in found:
+        if not spec.is_allowed(name):
+            problems.append(
+                f"not in the allow-list (kit/release/contents.py): assignments/{assignment}/{name}"
+            )
+        if contents.is_forbidden(name):
+            problems.append(f"forbidden name: assignments/{assignment}/{name}")
+    files = {}
+    for name, path in found.items():
+        data = path.read_bytes()
+        for marker in contents.FORBIDDEN_TEXT:
+            if marker.encode() in data:
+                problems.append(f"assignments/{assignment}/{name} contains {marker!r}")
+        files[f"{assignment}/{name}"] = data
+    if problems:
+        raise ReleaseError("cannot build the student zip:\n  " + "\n  ".join(problems))
+    check_skeletons_fresh(assignment, repo)
+    requirements = f"{assignment}/requirements.txt"
+    if requirements in files:  # the handout's own: its exact pins must agree with the lock
+        check_pins_agree(files[requirements].decode(), repo / "requirements.lock", requirements)
+    else:
+        files[requirements] = pinned_requirements(spec.requirements, repo / "requirements.lock").encode()
+    manifest = manifest_path(dataset, repo)
+    files[f"{assignment}/data_manifests/{manifest.name}"] = student_manifest_bytes(manifest)
+    return files
+
+
+def build_student_zip(assignment: str, dataset: str, out: Path, repo: Path = REPO) -> Path:
+    return write_zip(out, student_files(assignment, dataset, repo))
