@@ -122,3 +122,32 @@ def test_fallback_still_limits(tmp_path, monkeypatch):
         assert run_probe(probe, files={}, limits=Limits(wall_seconds=2)).status == "timeout"
     finally:
         isolation.detect.cache_clear()
+
+
+def test_fallback_as_root_drops_to_nobody_and_protect_locks_folders(tmp_path, monkeypatch):
+    """Where bubblewrap cannot run (e.g. inside Docker) but we are root, still not root."""
+    if os.geteuid() != 0 or not isolation._nobody_can_run_python():
+        pytest.skip("needs root and an interpreter that the nobody user can run")
+    monkeypatch.setenv("KIT_SANDBOX", "fallback")
+    isolation.detect.cache_clear()
+    try:
+        assert isolation.detect().level == "fallback-root"
+        secret_folder = tmp_path / "graders"
+        secret_folder.mkdir()
+        (secret_folder / "labels.json").write_text("{}")
+        os.chmod(tmp_path, 0o755)
+        isolation.protect([secret_folder])
+        probe = _probe(tmp_path, """
+            import os
+            try:
+                open(request["secret"]).read()
+                readable = True
+            except OSError:
+                readable = False
+            return {"uid": os.getuid(), "readable": readable}
+        """)
+        result = run_probe(probe, files={}, request={"secret": str(secret_folder / "labels.json")})
+        assert result.status == "ok", result.describe()
+        assert result.response == {"uid": isolation.NOBODY, "readable": False, "arrays": []}
+    finally:
+        isolation.detect.cache_clear()

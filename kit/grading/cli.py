@@ -16,6 +16,7 @@ from kit.grading import intake
 from kit.grading.batch import grade_batch
 from kit.grading.config import REPO, AssignmentConfig, load_config
 from kit.grading.heldout import build_view
+from kit.sandbox import isolation
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,6 +62,9 @@ def run(args: argparse.Namespace) -> int:
     if args.dataset not in config.datasets:
         known = ", ".join(config.datasets)
         raise SystemExit(f"no threshold configured for DATASET={args.dataset} (known: {known})")
+    # Only matters without bubblewrap (as root): lock what student code must not read.
+    isolation.protect([REPO / "autograder", REPO / "solutions", REPO / "build", REPO / "data_manifests",
+                       REPO / "kit", *(p for p in (args.submissions, args.features, args.data_dir) if p)])
     view = data_view(config, args.dataset, args.data_dir, args.features)
     if args.submission is not None:
         return _grade_one(config, args, view, console)

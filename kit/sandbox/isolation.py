@@ -6,8 +6,11 @@ Three levels, strongest first (see DEVELOPERS.md, "Security"):
   namespaces with only the system libraries, the Python installation, the virtualenv and
   the staged folder mounted; then ``setpriv`` drops to nobody (65534) with no capabilities.
 - ``bwrap-user``: not root, bubblewrap works through an unprivileged user namespace.
-- ``fallback``: no bubblewrap. Only resource limits and a fresh folder; the process can
-  read whatever the grading user can. A warning is printed once.
+- ``fallback-root``: no working bubblewrap, but we are root (e.g. inside a Docker-based
+  autograder). The student process still drops to nobody, and :func:`protect` makes the
+  grader's secret folders unreadable to it; it can read what any local user can.
+- ``fallback``: no bubblewrap and not root. Only resource limits and a fresh folder; the
+  process can read whatever the grading user can. A warning is printed once.
 """
 
 from __future__ import annotations
@@ -28,16 +31,58 @@ SANDBOX_ROOT = "/sandbox"
 
 @dataclass(frozen=True)
 class Isolation:
-    level: str  # "bwrap-root", "bwrap-user" or "fallback"
+    level: str  # "bwrap-root", "bwrap-user", "fallback-root" or "fallback"
     bwrap: str | None
 
     @property
     def drops_privileges(self) -> bool:
-        return self.level == "bwrap-root"
+        return self.level in {"bwrap-root", "fallback-root"}
 
     @property
     def hides_files(self) -> bool:
-        return self.level != "fallback"
+        return self.level.startswith("bwrap")
+
+    def preexec(self) -> None:
+        """In the child before exec: become nobody when no bubblewrap does it for us."""
+        if self.level == "fallback-root":
+            os.setgroups([])
+            os.setgid(NOBODY)
+            os.setuid(NOBODY)
+
+
+def protect(paths: list[Path]) -> None:
+    """Without bubblewrap but as root, lock folders the student process must not read.
+
+    Removing group/other permissions from a folder stops nobody from entering it; the
+    grader (root) is unaffected. With bubblewrap nothing is needed: they are not mounted.
+    """
+    if detect().level != "fallback-root":
+        return
+    for path in paths:
+        if path.exists():
+            os.chmod(path, path.stat().st_mode & 0o700)
+
+
+def _nobody_can_run_python() -> bool:
+    def drop() -> None:
+        Isolation("fallback-root", None).preexec()
+
+    try:
+        return subprocess.run([sys.executable, "-c", "import numpy"], preexec_fn=drop, cwd="/",
+                              capture_output=True, timeout=60).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def _fallback(reason: str) -> Isolation:
+    if os.geteuid() == 0 and _nobody_can_run_python():
+        warnings.warn(f"{reason}: student code runs as nobody with resource limits, and the grader's "
+                      "folders are locked, but it can read any file a local user can.", stacklevel=3)
+        return Isolation("fallback-root", None)
+    warnings.warn(f"{reason}: student code runs with resource limits only and can read files of the "
+                  "grading user. Install bubblewrap (apt-get install bubblewrap) before grading real "
+                  "submissions.", stacklevel=3)
+    return Isolation("fallback", None)
 
 
 def _python_mounts() -> list[Path]:
@@ -57,16 +102,10 @@ def _python_mounts() -> list[Path]:
 @functools.lru_cache(maxsize=1)
 def detect(force_fallback: bool = False) -> Isolation:
     if force_fallback or os.environ.get("KIT_SANDBOX") == "fallback":
-        return Isolation("fallback", None)
+        return _fallback("KIT_SANDBOX=fallback")
     bwrap = shutil.which("bwrap")
     if bwrap is None:
-        warnings.warn(
-            "bubblewrap (bwrap) is not installed: student code runs with resource limits only "
-            "and can read files of the grading user. Install it (apt-get install bubblewrap) "
-            "before grading real submissions.",
-            stacklevel=2,
-        )
-        return Isolation("fallback", None)
+        return _fallback("bubblewrap (bwrap) is not installed")
     level = "bwrap-root" if os.geteuid() == 0 else "bwrap-user"
     isolation = Isolation(level, bwrap)
     probe = subprocess.run(
@@ -75,18 +114,13 @@ def detect(force_fallback: bool = False) -> Isolation:
         timeout=30,
     )
     if probe.returncode != 0:
-        warnings.warn(
-            f"bubblewrap does not work here ({probe.stderr.decode(errors='replace').strip()}); "
-            "falling back to resource limits only.",
-            stacklevel=2,
-        )
-        return Isolation("fallback", None)
+        return _fallback(f"bubblewrap does not work here ({probe.stderr.decode(errors='replace').strip()})")
     return isolation
 
 
 def wrap(isolation: Isolation, staged: Path, command: list[str], *, writable: bool = True) -> list[str]:
     """The full argv that runs ``command`` inside the sandbox with ``staged`` as cwd."""
-    if isolation.level == "fallback":
+    if not isolation.hides_files:
         return command
     args = [
         isolation.bwrap or "bwrap",
@@ -126,4 +160,4 @@ def wrap(isolation: Isolation, staged: Path, command: list[str], *, writable: bo
 
 def sandbox_path(isolation: Isolation, staged: Path) -> str:
     """How the staged folder is named from inside the sandbox."""
-    return str(staged) if isolation.level == "fallback" else SANDBOX_ROOT
+    return SANDBOX_ROOT if isolation.hides_files else str(staged)

@@ -107,13 +107,14 @@ class _CappedReader(threading.Thread):
         return text + (f"\n[... {self.dropped} more bytes of output not kept]" if self.dropped else "")
 
 
-def _set_limits(limits: Limits):
+def _set_limits(limits: Limits, isolation: iso.Isolation):
     def apply() -> None:
         mem = limits.memory_mb << 20
         resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
         size = limits.file_mb << 20
         resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        isolation.preexec()
 
     return apply
 
@@ -201,7 +202,8 @@ def run_probe(
     """
     isolation = iso.detect()
     with tempfile.TemporaryDirectory(prefix="kit-sandbox-") as tmp:
-        os.chmod(tmp, 0o700)
+        # Without bubblewrap, nobody must be able to walk into its own box (but not list tmp).
+        os.chmod(tmp, 0o711 if isolation.level == "fallback-root" else 0o700)
         box = Path(tmp) / "box"
         box.mkdir()
         _stage(box, probe, files, request or {}, inputs or {}, folders or {})
@@ -222,7 +224,7 @@ def run_probe(
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            preexec_fn=_set_limits(limits),
+            preexec_fn=_set_limits(limits, isolation),
             start_new_session=True,
         )
         readers = [_CappedReader(process.stdout, limits.output_kb << 10),
