@@ -47,38 +47,16 @@ def bench_cold_warm() -> bool:
     return ok
 
 
-def _write_gtzan_tree(root: Path) -> int:
-    import numpy as np
-    import soundfile
-
-    from kit.data.manifest import load_manifest
-
-    manifest = load_manifest(REPO / "data_manifests" / "gtzan_music_speech.json")
-    sr, n = 22050, 30 * 22050
-    t = np.arange(n) / sr
-    rng = np.random.default_rng(0)
-    for i, clip in enumerate(manifest.clips):
-        if clip.label == "music":
-            f0 = 110 * 2 ** (rng.integers(0, 24) / 12)
-            audio = sum(0.2 / k * np.sin(2 * np.pi * f0 * k * t) for k in range(1, 5))
-        else:  # noise bursts with pauses, roughly syllable-rate
-            envelope = (np.sin(2 * np.pi * rng.uniform(3, 5) * t) > 0.2).astype(float)
-            audio = 0.3 * envelope * rng.standard_normal(n)
-        path = root / clip.path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        soundfile.write(str(path), audio.astype(np.float32), sr, subtype="PCM_16")
-    return len(manifest.clips)
-
-
 def bench_gtzan_throughput() -> bool:
     from kit.data.cache import prepare_manifest
     from kit.data.features import FeatureParams, clip_features
     from kit.data.manifest import load_manifest
+    from kit.data.synthetic import write_synthetic_gtzan
 
     with tempfile.TemporaryDirectory(prefix="bench-gtzan-") as tmp:
         data = Path(tmp) / "music_speech"
         started = time.perf_counter()
-        n = _write_gtzan_tree(data)
+        n = write_synthetic_gtzan(data)
         print(f"GTZAN-shaped tree: {n} synthetic 30 s clips written in {time.perf_counter() - started:.1f} s")
 
         params = FeatureParams(duration=30.0)

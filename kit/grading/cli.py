@@ -32,10 +32,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel")
     parser.add_argument("--force", action="store_true", help="regrade submissions that already have results")
     parser.add_argument("--out", type=Path, default=REPO / "build" / "grades", help="output root")
+    parser.add_argument("--cache-dir", type=Path, default=REPO / "build" / "cache",
+                        help="feature cache and sandbox data views")
 
 
 def data_view(
-    config: AssignmentConfig, dataset: str, data_dir: Path | None, features: Path | None = None
+    config: AssignmentConfig, dataset: str, data_dir: Path | None, features: Path | None = None,
+    cache_dir: Path = REPO / "build" / "cache",
 ) -> Path | None:
     """Verify the dataset and cache its features (or take a given feature folder), and build
     the sandbox's view of them."""
@@ -45,7 +48,7 @@ def data_view(
         from kit.data.cache import DatasetError, prepare_dataset
 
         try:
-            features = prepare_dataset(dataset, data_dir).root
+            features = prepare_dataset(dataset, data_dir, cache_root=cache_dir).root
         except DatasetError as error:
             raise SystemExit(f"cannot grade on dataset {dataset!r}:\n{error}") from None
     missing = [name for name in SPLIT_FOLDERS.values() if not (features / name).is_dir()]
@@ -53,7 +56,7 @@ def data_view(
         raise SystemExit(f"{features} is not a feature folder: it has no {', '.join(missing)}/")
     features = features.resolve()
     view_name = features.name + "-" + hashlib.sha256(str(features).encode()).hexdigest()[:8]
-    return build_view(features, REPO / "build" / "cache" / "views" / view_name)
+    return build_view(features, cache_dir / "views" / view_name)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -65,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     # Only matters without bubblewrap (as root): lock what student code must not read.
     isolation.protect([REPO / "autograder", REPO / "solutions", REPO / "build", REPO / "data_manifests",
                        REPO / "kit", *(p for p in (args.submissions, args.features, args.data_dir) if p)])
-    view = data_view(config, args.dataset, args.data_dir, args.features)
+    view = data_view(config, args.dataset, args.data_dir, args.features, args.cache_dir)
     if args.submission is not None:
         return _grade_one(config, args, view, console)
     if args.submissions is not None:

@@ -49,7 +49,9 @@ class AssignmentConfig(_Strict):
     examples_from: dict[str, str] = Field(
         default_factory=dict, description="example id -> repo folder its files are taken from"
     )
-    limits: dict[str, LimitSet] = Field(description="sandbox limits per probe; 'default' for the rest")
+    limits: dict[str, LimitSet] = Field(
+        description="sandbox limits per probe ('<probe>' or '<probe>.<dataset>'); 'default' for the rest"
+    )
     settings: dict[str, dict] = Field(default_factory=dict, description="grader-specific settings")
     submission_timeout: float = Field(default=900.0, description="wall seconds for one whole submission")
     needs_features: bool = Field(default=True, description="graders read the dataset's cached features")
@@ -58,8 +60,12 @@ class AssignmentConfig(_Strict):
         default=False, description="copy a pre-compiled numba cache for librosa into every sandbox (kit/sandbox/numba_cache.py)"
     )
 
-    def limits_for(self, probe: str) -> Limits:
-        return self.limits.get(probe, self.limits["default"]).limits()
+    def limits_for(self, probe: str, dataset: str | None = None) -> Limits:
+        """Limits of a probe: ``limits."<probe>.<dataset>"``, else ``limits.<probe>``, else default."""
+        for key in (f"{probe}.{dataset}", probe, "default"):
+            if key in self.limits:
+                return self.limits[key].limits()
+        raise KeyError("config.toml has no [limits.default]")
 
     @property
     def folder(self) -> Path:

@@ -76,7 +76,7 @@ class GradingContext:
                 request=request,
                 inputs=inputs,
                 folders=folders,
-                limits=self.config.limits_for(name),
+                limits=self.config.limits_for(name, self.dataset),
                 numba_cache=self.numba_cache(),
             )
         return self._probes[key]
