@@ -12,7 +12,7 @@ import pytest
 from kit.data.cache import DatasetError, prepare_dataset
 from kit.data.manifest import SPLIT_FOLDERS
 from kit.data.verify import verify_dataset
-from data_helpers import REPO, build_original, build_pre_split, fake_flac_dataset, fake_gtzan_manifest, write_wav
+from data_helpers import build_original, build_pre_split, fake_flac_dataset, fake_gtzan_manifest, write_wav
 
 MANIFEST = fake_gtzan_manifest(per_split=1)  # 6 clips of 0.5 s, from the real GTZAN manifest
 MUSIC = [c for c in MANIFEST.clips if c.label == "music"]

@@ -9,7 +9,6 @@ so the total time is about that of grading the examples twice over on two cores.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import zipfile

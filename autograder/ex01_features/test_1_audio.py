@@ -3,7 +3,7 @@
 import pytest
 from feature_checks import check_audio
 
-from kit.grading.pytest_plugin import fail, note, require
+from kit.grading.pytest_plugin import note, require
 
 SR = 22050
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from feature_checks import check_features, check_label_array, frames_center_false, read_feature_bytes
 
-from kit.grading.pytest_plugin import fail, note, require
+from kit.grading.pytest_plugin import fail, require
 
 CALL = "extract_dataset_features('dataset', 'manifests/tiny.json', 'features_out')"
 
