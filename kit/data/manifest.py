@@ -155,10 +155,13 @@ def load_manifest(path: str | Path) -> Manifest:
     return parse_manifest(data, str(path))
 
 
+def manifest_json(manifest: Manifest) -> str:
+    """A manifest's file content, with stable formatting (keeps diffs and release zips stable)."""
+    return json.dumps(manifest.model_dump(mode="json", exclude_none=True), indent=1) + "\n"
+
+
 def save_manifest(manifest: Manifest, path: str | Path) -> None:
-    """Write a manifest with stable formatting (sorted clips keep diffs readable)."""
-    data = manifest.model_dump(mode="json", exclude_none=True)
-    Path(path).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    Path(path).write_text(manifest_json(manifest), encoding="utf-8")
 
 
 def sha256_of_file(path: str | Path, chunk: int = 1 << 20) -> str:

@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 import tempfile
 from pathlib import Path
 
 from kit.release import contents, features_payload
 from kit.release.otter_plugin import ENTRY_NOTEBOOK, PLUGIN_NAME
+from kit.release.pins import lock_pins
 from kit.release.student import REPO, ReleaseError
 from kit.release.zipfiles import check_name, read_zip, write_zip
 
@@ -73,17 +73,6 @@ ENTRY_NOTEBOOK_JSON = {
 }
 
 
-def lock_pins(lock: Path) -> dict[str, str]:
-    """{normalised name: requirement line} from requirements.lock."""
-    pins = {}
-    for line in lock.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        match = re.match(r"^([A-Za-z0-9_.\-]+)(\[[^\]]*\])?==(\S+)", line)
-        if match:
-            pins[re.sub(r"[-_.]+", "-", match.group(1)).lower()] = line
-    return pins
-
-
 def grading_requirements(lock: Path) -> tuple[list[str], str]:
     """(pip lines for environment.yml, the torch pin for setup.sh).
 
@@ -111,7 +100,7 @@ def needs_features(assignment: str) -> bool:
     """Whether the graders read the dataset's features (ex01's bring their own audio)."""
     from kit.grading.config import load_config
 
-    return bool(getattr(load_config(assignment), "needs_features", True))
+    return load_config(assignment).needs_features
 
 
 def otter_config(assignment: str, dataset: str) -> dict:

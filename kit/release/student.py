@@ -14,11 +14,10 @@ Everything under one top folder ``<id>/``:
 
 from __future__ import annotations
 
-import re
-import tempfile
 from pathlib import Path
 
-from kit.data.manifest import load_manifest, save_manifest
+from kit.data.manifest import load_manifest, manifest_json
+from kit.release.pins import lock_pins, normalise, parse_pins
 from kit.release import contents
 from kit.release.zipfiles import write_zip
 
@@ -44,11 +43,7 @@ def assignment_files(folder: Path) -> dict[str, Path]:
 
 def pinned_requirements(names: tuple[str, ...], lock: Path) -> str:
     """The lock file's ``name==version`` line of each package in ``names``."""
-    pins = {}
-    for line in lock.read_text(encoding="utf-8").splitlines():
-        match = re.match(r"^([A-Za-z0-9_.\-]+)==(\S+)", line.strip())
-        if match:
-            pins[re.sub(r"[-_.]+", "-", match.group(1)).lower()] = line.strip()
+    pins = lock_pins(lock)
     lines = [
         "# Pinned from the course kit's requirements.lock. Install with:",
         "#   python -m pip install -r requirements.txt",
@@ -56,28 +51,18 @@ def pinned_requirements(names: tuple[str, ...], lock: Path) -> str:
         "#   python -m pip install torch --index-url https://download.pytorch.org/whl/cpu",
     ]
     for name in names:
-        key = re.sub(r"[-_.]+", "-", name).lower()
-        if key not in pins:
+        if normalise(name) not in pins:
             raise ReleaseError(f"{name} is not pinned in {lock}")
-        lines.append(pins[key])
+        lines.append(pins[normalise(name)])
     return "\n".join(lines) + "\n"
 
 
 def check_pins_agree(text: str, lock: Path, name: str) -> None:
-    pins = {}
-    for line in lock.read_text(encoding="utf-8").splitlines():
-        match = re.match(r"^([A-Za-z0-9_.\-]+)==(\S+)", line.strip())
-        if match:
-            pins[re.sub(r"[-_.]+", "-", match.group(1)).lower()] = match.group(2)
-    for line in text.splitlines():
-        match = re.match(r"^([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?==(\S+)", line.strip())
-        if match:
-            key = re.sub(r"[-_.]+", "-", match.group(1)).lower()
-            if pins.get(key) != match.group(2):
-                raise ReleaseError(
-                    f"{name} pins {match.group(1)}=={match.group(2)} but requirements.lock has "
-                    f"{pins.get(key, 'no pin')}"
-                )
+    locked = parse_pins(lock.read_text(encoding="utf-8"))
+    for key, (line, version) in parse_pins(text).items():
+        if key not in locked or locked[key][1] != version:
+            found = locked[key][0] if key in locked else "no pin"
+            raise ReleaseError(f"{name} pins {line} but requirements.lock has {found}")
 
 
 def check_skeletons_fresh(assignment: str, repo: Path) -> None:
@@ -107,11 +92,7 @@ def manifest_path(dataset: str, repo: Path = REPO) -> Path:
 
 
 def student_manifest_bytes(manifest_path: Path) -> bytes:
-    manifest = load_manifest(manifest_path).without_splits("test")
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / manifest_path.name
-        save_manifest(manifest, out)
-        return out.read_bytes()
+    return manifest_json(load_manifest(manifest_path).without_splits("test")).encode()
 
 
 def student_files(assignment: str, dataset: str, repo: Path = REPO) -> dict[str, bytes]:

@@ -1,0 +1,29 @@
+"""Reading requirements.lock: the one place that parses ``name[extras]==version`` lines."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+_PIN = re.compile(r"^([A-Za-z0-9_.\-]+)(\[[^\]]*\])?==(\S+)")
+
+
+def normalise(name: str) -> str:
+    """PEP 503 name normalisation, so ``scikit_learn`` and ``scikit-learn`` match."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def parse_pins(text: str) -> dict[str, tuple[str, str]]:
+    """{normalised name: (requirement line, version)} of every exact pin in ``text``."""
+    pins = {}
+    for line in text.splitlines():
+        line = line.strip()
+        match = _PIN.match(line)
+        if match:
+            pins[normalise(match.group(1))] = (line, match.group(3))
+    return pins
+
+
+def lock_pins(lock: Path) -> dict[str, str]:
+    """{normalised name: requirement line} from requirements.lock."""
+    return {name: line for name, (line, _) in parse_pins(lock.read_text(encoding="utf-8")).items()}
