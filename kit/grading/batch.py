@@ -28,7 +28,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from kit.grading import intake
 from kit.grading.config import AUTOGRADER, AssignmentConfig
-from kit.grading.results import TestResult, atomic_write_text, feedback_text, max_total, write_grades_csv, write_results
+from kit.grading.results import (TestResult, atomic_write_text, feedback_text, max_total, results_document,
+                                 write_grades_csv)
 from kit.grading.report import write_report
 
 
@@ -76,12 +77,10 @@ def grade_submission(
             return Outcome(ident, None, None, time.monotonic() - started, "grader-error")
         document = json.loads(raw.read_text())
     tests = [TestResult(**test) for test in document["tests"]]
-    final = write_results(
-        folder / "results.json.tmp-doc", tests, execution_time=document["execution_time"], output=submission.report()
-    )
-    # results.json appears last: its presence means the submission is completely graded.
+    final = results_document(tests, execution_time=document["execution_time"], output=submission.report())
     atomic_write_text(folder / "feedback.md", feedback_text(ident, final))
-    os.replace(folder / "results.json.tmp-doc", folder / "results.json")
+    # results.json appears last, atomically: its presence means the submission is completely graded.
+    atomic_write_text(folder / "results.json", json.dumps(final, indent=2) + "\n")
     (folder / "grader-error.log").unlink(missing_ok=True)
     return Outcome(ident, final["score"], max_total(final), time.monotonic() - started, "graded")
 
