@@ -1,114 +1,99 @@
-"""1. The output-size formula, checked against what torch's layers actually produce."""
+"""1. The output-size formula, checked against what torch's layers actually produce.
 
-import numpy as np
+Three properties, each its own deduction: the values (partial credit by the fraction of
+cases right), the default arguments, and the return type.
+"""
+
 import pytest
-import torch
 
-from kit.grading.pytest_plugin import fail, require
+from kit.grading.checks import PartialCredit, describe_failure, fail
+from kit.grading.pytest_plugin import require
 
-RNG_SEED = 7
-
-
-def _random_case(rng, max_padding_of_kernel=None):
-    while True:
-        size, kernel = int(rng.integers(1, 700)), int(rng.integers(1, 12))
-        stride, dilation = int(rng.integers(1, 6)), int(rng.integers(1, 4))
-        padding = int(rng.integers(0, kernel // 2 + 1 if max_padding_of_kernel else 6))
-        if size + 2 * padding - dilation * (kernel - 1) - 1 >= 0:
-            return [size, kernel, stride, padding, dilation]
+ARGUMENTS = ("size", "kernel", "stride", "padding", "dilation")
+DEFAULTS = {"stride": 1, "padding": 0, "dilation": 1}
 
 
-def _torch_conv1d(size, kernel, stride, padding, dilation):
-    layer = torch.nn.Conv1d(1, 1, kernel, stride=stride, padding=padding, dilation=dilation)
-    return layer(torch.zeros(1, 1, size)).shape[-1]
+def _call(args):
+    return f"conv_output_size({', '.join(map(str, args))})"
 
 
-def _torch_conv2d(h, w, kernel, stride, padding, dilation):
-    layer = torch.nn.Conv2d(1, 1, kernel, stride=stride, padding=padding, dilation=dilation)
-    return tuple(layer(torch.zeros(1, 1, h, w)).shape[-2:])
+def _formula(model_probe):
+    response = require(model_probe, "calling conv_output_size", partial=True)
+    formula = response.get("formula")
+    if formula is None:
+        fail(f"calling conv_output_size: {model_probe.describe()}")
+    if "missing" in formula:
+        fail(formula["missing"])
+    return formula
 
 
-def _torch_maxpool(size, kernel, stride, padding, dilation):
-    layer = torch.nn.MaxPool2d(kernel, stride=stride, padding=padding, dilation=dilation)
-    return layer(torch.zeros(1, 1, size, 3 * kernel * dilation)).shape[-2]
+def _diagnosis(wrong_args, right_args):
+    """Which argument the wrong cases share: 'every wrong case has dilation > 1'."""
+    hints = []
+    for position, name in enumerate(ARGUMENTS[2:], start=2):
+        default = DEFAULTS[name]
+        if all(args[position] != default for args in wrong_args) and any(args[position] == default for args in right_args):
+            hints.append(f"{name} != {default}")
+    if hints:
+        return f"Every wrong case has {' and '.join(hints)}: check how your formula uses that argument."
+    return ""
 
 
-@pytest.fixture(scope="module")
-def cases():
-    """Grader-chosen arguments and what torch produces for them, per layer type."""
-    rng = np.random.default_rng(RNG_SEED)
-    conv1d = [_random_case(rng) for _ in range(60)]
-    # Strides that do not divide evenly must be among them.
-    conv1d += [[100, 3, 2, 0, 1], [646, 5, 3, 2, 1], [431, 4, 4, 1, 2], [7, 7, 5, 0, 1]]
-    conv2d = []
-    for _ in range(30):
-        h, k, s, p, d = _random_case(rng)
-        w = int(rng.integers(d * (k - 1) + 1, 120))
-        conv2d.append(((h, w, k, s, p, d), _torch_conv2d(h, w, k, s, p, d)))
-    pools = [_random_case(rng, max_padding_of_kernel=True) for _ in range(40)]
-    pools += [[646, 2, 2, 0, 1], [108, 3, 3, 0, 1], [215, 2, 2, 1, 1]]
-    defaults = [[int(rng.integers(12, 700)), int(rng.integers(1, 12))] for _ in range(10)]
-    return {
-        "conv1d": [(args, _torch_conv1d(*args)) for args in conv1d],
-        "conv2d_rows": [([h, k, s, p, d], out[0]) for (h, w, k, s, p, d), out in conv2d],
-        "conv2d_cols": [([w, k, s, p, d], out[1]) for (h, w, k, s, p, d), out in conv2d],
-        "maxpool2d": [(args, _torch_maxpool(*args)) for args in pools],
-        "defaults": [(args, _torch_conv1d(*args, 1, 0, 1)) for args in defaults],
-    }
-
-
-@pytest.fixture(scope="module")
-def answers(grading, cases):
-    """The student's values for every case, from one sandboxed run."""
-    order = [(group, args) for group, items in cases.items() for args, _ in items]
-    response = require(grading.probe("output_size", {"cases": [a for _, a in order]}), "conv_output_size")
-    by_group = {group: [] for group in cases}
-    for (group, _), value in zip(order, response["values"]):
-        by_group[group].append(value)
-    return by_group, response
-
-
-def _check(group, what, cases, answers):
-    values, response = answers
-    for index, (args, expected) in enumerate(cases[group]):
-        call = f"conv_output_size({', '.join(map(str, args))})"
-        if index >= len(values[group]):
-            failure = response.get("failure", {})
-            call = f"conv_output_size({', '.join(map(str, response.get('failed_args', args)))})"
-            fail(f"{call} raised {failure.get('type')}: {failure.get('message')}\n{failure.get('where', '')}".rstrip())
-        got = values[group][index]
-        if isinstance(got, float) and got.is_integer():
-            got = int(got)
-        if not isinstance(got, int) or isinstance(got, bool):
-            fail(f"{call} returned {got!r}; expected an int ({expected}) — use floor division")
-        if got != expected:
-            fail(f"{call} for {what}: got {got}, expected {expected} (what torch produces)")
-
-
-@pytest.mark.points(2)
+@pytest.mark.points(4)
 @pytest.mark.number("1.1")
-def test_matches_conv1d(cases, answers):
-    """Output size matches torch.nn.Conv1d (random size, kernel, stride, padding, dilation)"""
-    _check("conv1d", "Conv1d", cases, answers)
+def test_values_match_torch(formula_cases, model_probe):
+    """conv_output_size gives what torch's Conv1d, Conv2d and MaxPool2d produce"""
+    formula = _formula(model_probe)
+    values, failures = formula["values"], formula.get("failures", {})
+    wrong, right, first = [], [], None
+    for index, (layer, args, expected) in enumerate(formula_cases):
+        got = values[index] if index < len(values) else None
+        if got is not None and got == expected:
+            right.append(args)
+            continue
+        wrong.append(args)
+        if first is None:
+            if str(index) in failures:
+                first = describe_failure(failures[str(index)], doing=_call(args))
+            else:
+                first = f"{_call(args)} for {layer}: got {got!r}, expected {expected} (what torch produces)"
+    if not wrong:
+        return
+    text = f"{first}\n({len(right)} of {len(formula_cases)} cases right)"
+    hint = _diagnosis(wrong, right)
+    text += f"\n{hint}" if hint else ""
+    if right:
+        raise PartialCredit(len(right) / len(formula_cases), text)
+    fail(text)
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 @pytest.mark.number("1.2")
-def test_matches_conv2d(cases, answers):
-    """Output size matches torch.nn.Conv2d in both dimensions"""
-    _check("conv2d_rows", "Conv2d height", cases, answers)
-    _check("conv2d_cols", "Conv2d width", cases, answers)
+def test_default_arguments(formula_cases, default_cases, model_probe):
+    """The defaults are stride=1, padding=0, dilation=1"""
+    formula = _formula(model_probe)
+    offset = len(formula_cases)
+    for index, (args, _) in enumerate(default_cases):
+        position = offset + index
+        expected = (args[0] - args[1]) + 1
+        if str(position) in formula.get("failures", {}):
+            fail(describe_failure(formula["failures"][str(position)], doing=_call(args)))
+        got = formula["values"][position] if position < len(formula["values"]) else None
+        if got != expected:
+            fail(f"{_call(args)} (defaults for stride, padding and dilation): got {got!r}, expected {expected}; "
+                 "the defaults are stride=1, padding=0, dilation=1")
 
 
 @pytest.mark.points(1)
 @pytest.mark.number("1.3")
-def test_matches_maxpool2d(cases, answers):
-    """Output size matches torch.nn.MaxPool2d"""
-    _check("maxpool2d", "MaxPool2d", cases, answers)
-
-
-@pytest.mark.points(1)
-@pytest.mark.number("1.4")
-def test_default_arguments(cases, answers):
-    """Defaults are stride=1, padding=0, dilation=1"""
-    _check("defaults", "the default stride, padding and dilation", cases, answers)
+def test_returns_an_int(formula_cases, default_cases, model_probe):
+    """conv_output_size returns an int"""
+    formula = _formula(model_probe)
+    arguments = [args for _, args, _ in formula_cases] + [args for args, _ in default_cases]
+    for index, kind in enumerate(formula["types"]):
+        if kind not in ("int", "error"):
+            fail(f"{_call(arguments[index])} returned a value of type {kind}, expected an int: "
+                 "use floor division (//) or int(...), so that the result can size a layer")
+    if all(kind == "error" for kind in formula["types"]):
+        first = describe_failure(formula["failures"]["0"], doing=_call(arguments[0]))
+        fail(f"{first}\nconv_output_size raised on every call, so its return type could not be checked")

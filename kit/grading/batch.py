@@ -56,9 +56,9 @@ def run_graders(
         command += ["--features", str(view)]
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     try:
-        process = subprocess.run(command, capture_output=True, text=True, timeout=config.submission_timeout, env=env)
+        process = subprocess.run(command, capture_output=True, text=True, timeout=config.timeout_for(dataset), env=env)
     except subprocess.TimeoutExpired:
-        return False, f"the graders did not finish within {config.submission_timeout:.0f} s"
+        return False, f"the graders did not finish within {config.timeout_for(dataset):.0f} s"
     ok = results_json.is_file() and process.returncode in (0, 1)
     return ok, (process.stdout[-4000:] + process.stderr[-4000:])
 

@@ -53,7 +53,8 @@ class AssignmentConfig(_Strict):
         description="sandbox limits per probe ('<probe>' or '<probe>.<dataset>'); 'default' for the rest"
     )
     settings: dict[str, dict] = Field(default_factory=dict, description="grader-specific settings")
-    submission_timeout: float = Field(default=900.0, description="wall seconds for one whole submission")
+    submission_timeout: float | dict[str, float] = Field(
+        default=900.0, description="wall seconds for one whole submission, or per dataset {dataset = seconds}")
     needs_features: bool = Field(default=True, description="graders read the dataset's cached features")
     datasets: list[str] = Field(default=["embedded", "gtzan"], description="datasets it can be graded on")
     numba_cache: bool = Field(
@@ -66,6 +67,11 @@ class AssignmentConfig(_Strict):
             if key in self.limits:
                 return self.limits[key].limits()
         raise KeyError("config.toml has no [limits.default]")
+
+    def timeout_for(self, dataset: str) -> float:
+        if isinstance(self.submission_timeout, dict):
+            return self.submission_timeout.get(dataset, max(self.submission_timeout.values()))
+        return self.submission_timeout
 
     @property
     def folder(self) -> Path:

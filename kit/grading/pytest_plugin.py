@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from kit.grading.checks import GradingFailure, PartialCredit, ProbeSchemaError, fail
 from kit.grading.config import REPO, AssignmentConfig, load_config
 from kit.grading.results import TestResult, write_results
 from kit.sandbox.numba_cache import warm_cache
@@ -33,14 +34,6 @@ NUMBA_CACHE_ROOT = REPO / "build" / "cache" / "numba"
 
 # Errors a grader raises when a probe's response (untrusted data) is not what it expects.
 UNTRUSTED_DATA_ERRORS = (KeyError, IndexError, TypeError, ValueError, AttributeError)
-
-
-class GradingFailure(AssertionError):
-    """A check failed; the message is shown to the student as is (got/expected)."""
-
-
-def fail(message: str) -> None:
-    raise GradingFailure(message)
 
 
 @dataclass
@@ -54,8 +47,10 @@ class GradingContext:
 
     def student_files(self) -> dict[str, Path]:
         files = {p.name: p for p in sorted(self.submission.glob("*.py"))}
-        # Helpers are ours: a student's copy of them is replaced by the original.
+        # Helpers are ours: a student's copy of them is replaced by the original. So are the
+        # probes' support modules (probes/_*.py), which probes import beside the student's files.
         files.update({p.name: p for p in self.config.helper_paths()})
+        files.update({p.name: p for p in sorted((self.config.folder / "probes").glob("_*.py"))})
         return files
 
     def probe(
@@ -93,11 +88,15 @@ class GradingContext:
         return self.config.settings.get(section, {})
 
 
-def require(result: ProbeResult, what: str) -> dict[str, Any]:
-    """The probe's response, or fail the test saying why the student's code gave none."""
-    if not result.ok:
-        fail(f"{what}: {result.describe()}")
-    return result.response
+def require(result: ProbeResult, what: str, *, partial: bool = False) -> dict[str, Any]:
+    """The probe's response, or fail the test saying why the student's code gave none.
+
+    With ``partial``, a probe stopped by its time limit still yields what it reported
+    before it was stopped (probes checkpoint after each scenario).
+    """
+    if result.ok or (partial and result.status == "timeout" and result.response):
+        return result.response
+    fail(f"{what}: {result.describe()}")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -156,10 +155,19 @@ def pytest_runtest_makereport(item: pytest.Item, call):
     if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
         points = float(_marker(item, "points", 0))
         passed = report.outcome == "passed"
+        fraction = 1.0 if passed else 0.0
         if passed:
             output = "\n".join(text for _, _, text in getattr(item, "_kit_notes", []))
+        elif call.excinfo is not None and call.excinfo.errisinstance(PartialCredit):
+            fraction = call.excinfo.value.fraction
+            output = str(call.excinfo.value)
         elif call.excinfo is not None and call.excinfo.errisinstance(GradingFailure):
             output = str(call.excinfo.value)
+        elif call.excinfo is not None and call.excinfo.errisinstance(ProbeSchemaError):
+            # A grader's own bug (or a forged response): never blamed on the student.
+            output = ("The grader received data it did not expect from its own probe and could not judge "
+                      "this check. This is not a mistake in your code as far as the grader can tell; "
+                      f"please tell your TA (internal: {call.excinfo.value}).")
         elif call.excinfo is not None and call.excinfo.errisinstance(UNTRUSTED_DATA_ERRORS):
             # What came back from the sandbox is untrusted data; malformed data means the
             # student's code returned odd types or forged/clobbered the probe's response.
@@ -173,7 +181,7 @@ def pytest_runtest_makereport(item: pytest.Item, call):
         item.config._kit_results[item.nodeid] = TestResult(
             name=_display_name(item),
             number=str(_marker(item, "number", "")),
-            score=points if passed else 0.0,
+            score=round(points * fraction, 2),
             max_score=points,
             output=output,
             visibility=_marker(item, "visibility", "visible"),

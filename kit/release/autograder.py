@@ -90,10 +90,10 @@ def grading_requirements(lock: Path) -> tuple[list[str], str]:
     return [pins[name] for name in sorted(pins)], torch_pin
 
 
-def engine_timeout(assignment: str) -> float:
+def engine_timeout(assignment: str, dataset: str = "embedded") -> float:
     from kit.grading.config import load_config
 
-    return float(load_config(assignment).submission_timeout) + ENGINE_TIMEOUT_MARGIN
+    return float(load_config(assignment).timeout_for(dataset)) + ENGINE_TIMEOUT_MARGIN
 
 
 def needs_features(assignment: str) -> bool:

@@ -99,13 +99,18 @@ def find_student_file(prefix: str) -> str:
     return matches[0]
 
 
-def import_student(prefix: str):
-    """Import the student's ``<prefix><name>.py``; errors become StudentCodeError."""
+def import_student(prefix: str, *, alias: bool = True):
+    """Import the student's ``<prefix><name>.py``; errors become StudentCodeError.
+
+    With ``alias``, ``import <prefix><anything>`` also finds the file, so that a forgotten
+    rename does not fail every check; the check of ``main()`` imports without it.
+    """
     path = find_student_file(prefix)
     name = os.path.splitext(os.path.basename(path))[0]
     if name in sys.modules:
         return sys.modules[name]
-    sys.meta_path.append(_PrefixAlias(prefix, path))
+    if alias:
+        sys.meta_path.append(_PrefixAlias(prefix, path))
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
@@ -124,6 +129,11 @@ def import_student(prefix: str):
             f"{student_traceback(error)}"
         ) from None
     return module
+
+
+def checkpoint(payload: dict) -> None:
+    """Write what is known so far: if the time limit stops the probe, this is what the grader gets."""
+    respond(dict(payload, incomplete=True))
 
 
 def respond(payload: dict) -> None:

@@ -243,7 +243,9 @@ def run_probe(
         seconds = time.monotonic() - started
         stdout, stderr = readers[0].text(), readers[1].text()
         if timed_out:
-            status, response, arrays = "timeout", {}, {}
+            # What the probe checkpointed before it was stopped (scenarios it finished) is kept.
+            _, response, arrays = _read_response(box / "_out")
+            status = "timeout"
         else:
             status, response, arrays = _read_response(box / "_out")
             if status in {"no_response", "bad_response"} and _looks_like_memory(stderr):

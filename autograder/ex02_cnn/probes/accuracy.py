@@ -1,8 +1,9 @@
 """Train the student's own model with the student's own train(), then predict held-out clips.
 
 The held-out features arrive without labels, under anonymous names; the probe returns the
-logits in file-name order and the trusted side scores them. It also runs the student's
-test() on a small labelled loader made of training clips, for the test() check.
+logits in file-name order and the trusted side scores them. When the student's
+MyCNNSystem cannot run on the dataset's shape, the stand-in model is trained instead (its
+bug is charged to the model checks, not again here), and the response says so.
 """
 
 import os
@@ -11,6 +12,7 @@ import _probe_runtime as rt
 import music_speech_data as data
 import numpy as np
 import torch
+from _model_support import load_model_module, model_class_for
 
 
 def logits_of(model, features):
@@ -21,25 +23,33 @@ def logits_of(model, features):
 
 
 def probe(request):
-    model_module = rt.import_student("my_cnn_system_")
+    model_module, formula_substituted = load_model_module()
     training = rt.import_student("training_")
     train_loader, val_loader, _ = data.make_loaders("data", batch_size=request["batch_size"], seed=request["seed"])
     frames, mels = request["frames"], request["mels"]
-    model = model_module.MyCNNSystem(n_frames=frames, n_mels=mels)
+    model_class, stand_in = model_class_for(model_module, frames, mels)
+    rt.seed_everything(request["seed"])
+    model = model_class(n_frames=frames, n_mels=mels)
     history = training.train(model, train_loader, val_loader, max_epochs=request["max_epochs"])
     names = sorted(os.listdir(os.path.join("data", "testing")))
     test_features = np.stack([np.load(os.path.join("data", "testing", n), allow_pickle=False)["features"] for n in names])
     rt.save_array("test_logits", logits_of(model, test_features))
-    # test(): on a labelled loader the trusted side can check (validation clips, not held out).
-    val_batches = list(val_loader)
-    rt.save_array("val_logits", logits_of(model, torch.cat([x for x, _ in val_batches]).numpy()))
-    rt.save_array("val_labels", torch.cat([y for _, y in val_batches]).numpy())
-    student_accuracy = training.test(model, val_loader)
-    stop = history.get("stop_epoch") if isinstance(history, dict) else None
+    history = history if isinstance(history, dict) else {}
+    curves = {}
+    for key in ("train_losses", "val_losses"):
+        values = history.get(key)
+        try:
+            curves[key] = [float(v) for v in values][:1000]
+        except (TypeError, ValueError):
+            curves[key] = []
+    stop, best = history.get("stop_epoch"), history.get("best_epoch")
     return {
         "test_names": names,
-        "student_val_accuracy": float(student_accuracy) if isinstance(student_accuracy, (int, float, np.floating, torch.Tensor)) else repr(student_accuracy),
+        "stand_in": stand_in,
+        "formula_substituted": formula_substituted,
         "stop_epoch": stop if isinstance(stop, int) else None,
+        "best_epoch": best if isinstance(best, int) else None,
+        **curves,
     }
 
 

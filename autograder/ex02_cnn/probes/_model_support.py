@@ -1,0 +1,177 @@
+"""Shared by the ex02 probes (runs in the sandbox, beside the student's files).
+
+- ``load_model_module``: import ``my_cnn_system_<name>.py``. When the student's
+  ``conv_output_size`` disagrees with the handout's formula, the module's global is replaced
+  by the handout's formula, so that a formula bug costs the formula checks only and not every
+  check that builds the model (one bug, one deduction). The probe reports that it did so.
+- ``StandInModel``: when the student's ``MyCNNSystem`` cannot be built or run on a dataset's
+  shape, the checks of ``train()``, ``test()`` and ``main()`` use this small model instead, so
+  that a model bug is not charged again to the training code. It is deliberately not the
+  handout's architecture (one convolution, global average pooling).
+- ``OpRecorder``: the tensor operations a forward pass executes, with their settings and
+  output shapes (modules, functional calls and ``nn.Sequential`` alike).
+
+Nothing here is secret: it holds no expected values, only the formula the handout prints.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.overrides import TorchFunctionMode
+
+import _probe_runtime as rt
+
+FORMULA_CASES = [(108, 5, 1, 2, 1), (54, 3, 2, 1, 1), (646, 7, 3, 0, 2), (40, 2, 2, 0, 1), (20, 5, 1, 2, 1),
+                 (431, 4, 4, 1, 1), (13, 3, 2, 1, 2)]
+
+
+def handout_formula(size, kernel, stride=1, padding=0, dilation=1):
+    """The formula printed in the handout (from the Conv2d page of the PyTorch docs)."""
+    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def formula_is_right(function) -> bool:
+    try:
+        return all(function(*case) == handout_formula(*case) for case in FORMULA_CASES) and \
+            function(60, 3) == handout_formula(60, 3)
+    except Exception:
+        return False
+
+
+def load_model_module(*, alias: bool = True):
+    """The student's model module, its formula replaced when wrong; and whether it was replaced."""
+    module = rt.import_student("my_cnn_system_", alias=alias)
+    function = getattr(module, "conv_output_size", None)
+    substituted = False
+    if function is not None and not formula_is_right(function):
+        module.conv_output_size = handout_formula
+        substituted = True
+    return module, substituted
+
+
+class StandInModel(nn.Module):
+    """A small model that is not the handout's: used only when the student's cannot run."""
+
+    def __init__(self, n_frames: int = 108, n_mels: int = 40, **_ignored) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(1, 8, 3, padding=1)
+        self.norm = nn.BatchNorm2d(8)
+        self.out = nn.Linear(8, 1)
+
+    def forward(self, x):
+        if x.dim() == 3:
+            x = x.unsqueeze(1)
+        x = torch.relu(self.norm(self.conv(x)))
+        return self.out(x.mean(dim=(2, 3)))
+
+
+def runs_on(model_class, frames: int, mels: int) -> str | None:
+    """None when ``model_class(n_frames=frames, n_mels=mels)`` builds and gives one logit per
+    clip on a small batch; otherwise why not (for the feedback)."""
+    try:
+        model = model_class(n_frames=frames, n_mels=mels)
+        model.eval()
+        with torch.no_grad():
+            out = model(torch.rand(2, frames, mels))
+        if not isinstance(out, torch.Tensor) or out.numel() != 2:
+            return f"forward returned {type(out).__name__} of shape {tuple(getattr(out, 'shape', ()))}"
+        return None
+    except Exception as error:
+        return f"{type(error).__name__}: {str(error)[:300]}"
+
+
+def model_class_for(module, frames: int, mels: int):
+    """(class to train, note): the student's MyCNNSystem, or the stand-in when it cannot run."""
+    model_class = getattr(module, "MyCNNSystem", None)
+    if model_class is None:
+        return StandInModel, "my_cnn_system_<name>.py defines no class MyCNNSystem"
+    problem = runs_on(model_class, frames, mels)
+    if problem is None:
+        return model_class, None
+    return StandInModel, f"MyCNNSystem(n_frames={frames}, n_mels={mels}) cannot run: {problem}"
+
+
+# Operations that make up the network, by the name torch reports, and their kind.
+KINDS = {
+    "conv2d": "conv", "conv1d": "conv", "conv3d": "conv", "conv_transpose2d": "conv",
+    "relu": "relu", "relu_": "relu",
+    "leaky_relu": "activation", "elu": "activation", "gelu": "activation", "silu": "activation",
+    "tanh": "activation", "hardtanh": "activation", "relu6": "activation", "selu": "activation",
+    "batch_norm": "batch_norm", "instance_norm": "norm", "layer_norm": "norm", "group_norm": "norm",
+    "max_pool2d": "max_pool", "max_pool2d_with_indices": "max_pool", "max_pool1d": "max_pool",
+    "avg_pool2d": "pool", "adaptive_avg_pool2d": "pool", "adaptive_max_pool2d": "pool", "avg_pool1d": "pool",
+    "dropout": "dropout", "dropout2d": "dropout", "feature_dropout": "dropout", "alpha_dropout": "dropout",
+    "dropout1d": "dropout",
+    "linear": "linear",
+    "sigmoid": "sigmoid", "softmax": "squash", "log_softmax": "squash",
+}
+
+
+def _pair(value):
+    if value is None:
+        return None
+    if isinstance(value, int):
+        return [value, value]
+    if isinstance(value, (list, tuple)):
+        values = [int(v) for v in value]
+        return values * 2 if len(values) == 1 else values
+    return None
+
+
+def _argument(args, kwargs, index, name, default=None):
+    if name in kwargs:
+        return kwargs[name]
+    return args[index] if len(args) > index else default
+
+
+def describe_op(name, args, kwargs, output):
+    """One recorded operation: kind, name, input and output shapes, and the settings that matter."""
+    first = args[0] if args and isinstance(args[0], torch.Tensor) else None
+    op = {"kind": KINDS[name], "op": name,
+          "in_shape": list(first.shape) if first is not None else None,
+          "out_shape": list(output.shape) if isinstance(output, torch.Tensor) else None}
+    if op["kind"] == "conv":
+        weight = _argument(args, kwargs, 1, "weight")
+        if isinstance(weight, torch.Tensor):
+            op["weight_shape"] = list(weight.shape)
+        op["stride"] = _pair(_argument(args, kwargs, 3, "stride", 1))
+        padding = _argument(args, kwargs, 4, "padding", 0)
+        op["padding"] = padding if isinstance(padding, str) else _pair(padding)
+        op["dilation"] = _pair(_argument(args, kwargs, 5, "dilation", 1))
+    elif op["kind"] in ("max_pool", "pool"):
+        kernel = _pair(_argument(args, kwargs, 1, "kernel_size"))
+        op["kernel"] = kernel
+        op["stride"] = _pair(_argument(args, kwargs, 2, "stride", None)) or kernel
+        op["padding"] = _pair(_argument(args, kwargs, 3, "padding", 0))
+    elif op["kind"] == "dropout":
+        op["p"] = float(_argument(args, kwargs, 1, "p", 0.5))
+        op["training"] = bool(_argument(args, kwargs, 2, "training", True))
+    elif op["kind"] == "linear":
+        weight = _argument(args, kwargs, 1, "weight")
+        if isinstance(weight, torch.Tensor):
+            op["weight_shape"] = list(weight.shape)
+    return op
+
+
+class OpRecorder(TorchFunctionMode):
+    """Records the network's operations (see KINDS) in the order ``forward`` runs them.
+
+    Nested calls inside an operation are not seen (torch disables the mode while one runs),
+    so ``nn.Conv2d`` appears once, as ``conv2d``.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.ops = []
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        output = func(*args, **kwargs)
+        name = getattr(func, "__name__", "")
+        if name in KINDS:
+            try:
+                self.ops.append(describe_op(name, args, kwargs, output))
+            except Exception:  # recording must never change what the student's code does
+                self.ops.append({"kind": KINDS[name], "op": name})
+        return output

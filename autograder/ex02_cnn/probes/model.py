@@ -1,0 +1,188 @@
+"""Call conv_output_size on grader-chosen arguments, then build MyCNNSystem with grader-chosen
+settings and report what its forward pass does.
+
+Per setting: whether it builds and runs, output shapes and finiteness for (B, T, F),
+(B, 1, T, F) and a batch of one, the operations forward executes (with their settings and
+shapes), which modules never ran, which parameters got no gradient, whether the output
+depends on the input, what other input dimensions raise, and whether two passes differ in
+train and in eval mode (dropout). Each step is reported on its own, so one failing step
+does not hide the others. The formula's results are checkpointed before the model is built.
+"""
+
+import numbers
+
+import _probe_runtime as rt
+import torch
+from _model_support import OpRecorder, load_model_module
+
+
+def formula_report(function, cases):
+    values, types, failures = [], [], {}
+    for index, args in enumerate(cases):
+        try:
+            value = function(*args)
+        except Exception as error:
+            values.append(None)
+            types.append("error")
+            failures[str(index)] = rt.describe_error(error)
+            continue
+        if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+            values.append(int(value))
+            types.append("int")
+        elif isinstance(value, numbers.Real) and not isinstance(value, bool):
+            values.append(float(value))
+            types.append(type(value).__name__)
+        else:
+            values.append(None)
+            types.append(type(value).__name__)
+    return {"values": values, "types": types, "failures": failures}
+
+
+def step(report, name, action):
+    """Run one step; a failure is recorded under ``failures[name]`` and the others go on."""
+    try:
+        return action()
+    except Exception as error:
+        report.setdefault("failures", {})[name] = rt.describe_error(error)
+        return None
+
+
+def output_shape(output):
+    if not isinstance(output, torch.Tensor):
+        raise rt.StudentCodeError(f"forward returned {type(output).__name__}, not a tensor")
+    return list(output.shape)
+
+
+def executed_modules(model, run):
+    """Run ``run()`` with forward hooks; the names of the modules that executed."""
+    executed, hooks = set(), []
+    for name, module in model.named_modules():
+        if module is not model:
+            hooks.append(module.register_forward_hook(lambda m, i, o, n=name: executed.add(n)))
+    try:
+        run()
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return executed
+
+
+def one_setting(cls, setting):
+    kwargs, frames, batch = setting["kwargs"], setting["frames"], setting["batch"]
+    mels = kwargs.get("n_mels", 40)
+    report = {"kwargs": kwargs, "ran": False}
+    model = step(report, "build", lambda: cls(**kwargs))
+    if model is None:
+        return report
+    generator = torch.Generator().manual_seed(0)
+    x = torch.rand(batch, frames, mels, generator=generator)
+    recorder, holder = OpRecorder(), {}
+
+    def forward_train():
+        model.train()
+        with recorder:
+            holder["out"] = model(x)
+
+    executed = step(report, "forward", lambda: executed_modules(model, forward_train))
+    report["ops"] = recorder.ops
+    if executed is None:
+        return report
+    out = holder["out"]
+    shape = step(report, "forward", lambda: output_shape(out))
+    if shape is None:
+        return report
+    report.update(ran=True, shape_3d=shape, finite_3d=bool(torch.isfinite(out).all()))
+    unused = [(name, module) for name, module in model.named_modules()
+              if module is not model and name not in executed and not list(module.children())]
+    report["unused_with_params"] = [f"{n} ({type(m).__name__})" for n, m in unused if list(m.parameters(recurse=False))]
+    report["unused_without_params"] = [f"{n} ({type(m).__name__})" for n, m in unused if not list(m.parameters(recurse=False))]
+    # Gradients reach every parameter of the modules that ran (unused modules are reported above).
+    ran_params = [(f"{name}.{p_name}" if name else p_name, p)
+                  for name, module in model.named_modules() if name in executed or module is model
+                  for p_name, p in module.named_parameters(recurse=False) if p.requires_grad]
+
+    def gradients():
+        model.zero_grad(set_to_none=True)
+        out.float().sum().backward()
+        report["no_grad"] = [n for n, p in ran_params if p.grad is None]
+        report["zero_grad"] = [n for n, p in ran_params if p.grad is not None and not bool(p.grad.abs().sum() > 0)]
+
+    step(report, "gradients", gradients)
+
+    def eval_checks():
+        model.eval()
+        with torch.no_grad():
+            many = model(torch.rand(16, frames, mels, generator=generator))
+            report["eval_range"] = [float(many.min()), float(many.max())]
+            report["eval_spread"] = float((many.max() - many.min()).abs())
+            c, d = model(x), model(x)
+            report["eval_passes_differ"] = not torch.equal(c, d)
+        return c
+
+    eval_out = step(report, "eval", eval_checks)
+
+    def four_d():
+        with torch.no_grad():
+            out4 = model(x.unsqueeze(1))
+        report["shape_4d"] = output_shape(out4)
+        report["same_4d"] = bool(eval_out is not None and out4.shape == eval_out.shape
+                                 and torch.allclose(out4, eval_out, atol=1e-5, rtol=1e-4))
+
+    step(report, "4d", four_d)
+
+    def batch_of_one():
+        with torch.no_grad():
+            report["shape_batch_one"] = output_shape(model(x[:1]))
+
+    step(report, "batch_one", batch_of_one)
+
+    def other_dims():
+        raised = {}
+        for label, bad in (("2-D", torch.rand(frames, mels)), ("5-D", torch.rand(1, 1, 1, frames, mels))):
+            try:
+                with torch.no_grad():
+                    model(bad)
+                raised[label] = None
+            except Exception as error:
+                raised[label] = {"type": type(error).__name__, "message": str(error)[:300]}
+        report["other_dims"] = raised
+
+    step(report, "other_dims", other_dims)
+
+    def dropout_passes():
+        model.train()
+        with torch.no_grad():
+            torch.manual_seed(1)
+            a = model(x)
+            torch.manual_seed(2)
+            b = model(x)
+        report["train_passes_differ"] = not torch.equal(a, b)
+
+    step(report, "dropout", dropout_passes)
+    return report
+
+
+def probe(request):
+    module, substituted = None, False
+    payload = {}
+    module = rt.import_student("my_cnn_system_")
+    function = getattr(module, "conv_output_size", None)
+    if function is None:
+        payload["formula"] = {"missing": "my_cnn_system_<name>.py defines no function conv_output_size"}
+    else:
+        payload["formula"] = formula_report(function, request["formula_cases"])
+    rt.checkpoint(payload)
+    module, substituted = load_model_module()
+    payload["formula_substituted"] = substituted
+    cls = getattr(module, "MyCNNSystem", None)
+    if cls is None:
+        payload["model_missing"] = "my_cnn_system_<name>.py defines no class MyCNNSystem"
+        return payload
+    payload["settings"] = []
+    for setting in request["settings"]:
+        payload["settings"].append(one_setting(cls, setting))
+        rt.checkpoint(payload)
+    return payload
+
+
+rt.main(probe)

@@ -1,0 +1,186 @@
+"""Run the student's train() on a scripted model whose validation loss is chosen per epoch.
+
+The scripted model reads which example it sees from the input, so every validation example
+gets a chosen logit: the validation loader has two batches of unequal size (3 and 1, label 0) whose
+per-example losses are 2L/3 and 2L, so that the mean over examples is the scripted loss L
+of the epoch while a mean over batches is not. The current epoch is the number of times the
+training loader has been iterated. At the start of each epoch the model's ``epoch_marker``
+buffer is set to the epoch, so the weights left in the model after train() show which
+epoch's state_dict was restored.
+
+It also records, per case: the train/eval mode and grad mode of every forward call, the
+optimizers train() created (type and lr), and whether a gradient was left over from the
+previous batch when the next backward ran (gradients never zeroed).
+"""
+
+import math
+
+import _probe_runtime as rt
+import torch
+from torch import nn
+
+FRAMES, MELS = 12, 40
+
+
+def logit_for_loss(loss):
+    """The logit z with BCEWithLogits(z, 0) == loss (softplus(z) == loss); +inf gives an infinite loss."""
+    if loss is None or math.isnan(loss):
+        return float("nan")
+    if math.isinf(loss):
+        return float("inf")
+    return math.log(math.expm1(loss))
+
+
+def parse_loss(value):
+    return float(value) if isinstance(value, str) else value
+
+
+class ScriptedModel(nn.Module):
+    def __init__(self, losses, log):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(1))
+        self.register_buffer("epoch_marker", torch.zeros((), dtype=torch.float32))
+        self.losses, self.log = losses, log
+        self.epoch = 0
+        self.validating = False
+        self.fresh_grads = []
+        self.weight.register_hook(self._fresh_gradient)
+
+    def _fresh_gradient(self, grad):
+        self.fresh_grads.append(grad.detach().clone())
+        # The gradient left in .grad by the previous backward, if nobody zeroed it.
+        leftover = self.weight.grad
+        self.log["accumulated"] |= leftover is not None and bool(leftover.abs().sum() > 0)
+        return grad
+
+    def scripted_loss(self):
+        return self.losses[min(max(self.epoch, 1), len(self.losses)) - 1]
+
+    def forward(self, x):
+        batch = x.shape[0]
+        flat = x.reshape(batch, -1)
+        if self.validating:
+            self.log["val_modes"].append([self.training, torch.is_grad_enabled()])
+            loss = self.scripted_loss()
+            per_example = [2 * loss / 3 if flag < 0.5 else 2 * loss for flag in flat[:, 0].tolist()]
+            logits = torch.tensor([[logit_for_loss(v)] for v in per_example])
+            return logits + self.weight * 0.0 + flat.mean(dim=1, keepdim=True) * 0.0
+        self.log["train_modes"].append([self.training, torch.is_grad_enabled()])
+        # Training: a logit that depends on the weight, so that every batch has a gradient.
+        return self.weight.expand(batch, 1) + flat.mean(dim=1, keepdim=True) * 0.0
+
+
+class Loader:
+    """A real DataLoader over fixed tensors; it tells the model which epoch and pass it is."""
+
+    def __init__(self, model, validation, seen):
+        self.model, self.validation, self.seen = model, validation, seen
+        generator = torch.Generator().manual_seed(0)
+        if validation:
+            x = torch.rand(4, FRAMES, MELS, generator=generator)
+            x[:, 0, 0] = torch.tensor([0.0, 0.0, 0.0, 1.0])  # flags: batch of 3, then batch of 1
+            # Label 0 (speech): BCEWithLogits(+inf, 0) is inf, while BCEWithLogits(-inf, 1) is NaN in torch.
+            data = torch.utils.data.TensorDataset(x, torch.zeros(4, dtype=torch.int64))
+            self.loader = torch.utils.data.DataLoader(data, batch_size=3, shuffle=False)
+        else:
+            x = torch.rand(8, FRAMES, MELS, generator=generator)
+            data = torch.utils.data.TensorDataset(x, torch.ones(8, dtype=torch.int64))
+            self.loader = torch.utils.data.DataLoader(data, batch_size=4, shuffle=False)
+        self.dataset, self.batch_size = self.loader.dataset, self.loader.batch_size
+
+    def __iter__(self):
+        if self.validation:
+            self.model.validating = True
+            self.seen["val_passes"] += 1
+        else:
+            self.model.validating = False
+            self.model.epoch += 1
+            self.seen["train_passes"] += 1
+            with torch.no_grad():
+                self.model.epoch_marker.fill_(self.model.epoch)
+        return iter(self.loader)
+
+    def __len__(self):
+        return len(self.loader)
+
+
+def jsonable(value):
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().tolist()
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, (bool, int, float, str)) or value is None:
+        return value
+    return repr(value)[:200]
+
+
+class OptimizerLog:
+    """Records every optimizer created while train() runs: its type and learning rate."""
+
+    def __init__(self):
+        self.created = []
+        self._original = torch.optim.Optimizer.__init__
+
+    def __enter__(self):
+        original, created = self._original, self.created
+
+        def recording_init(optimizer, params, defaults, *args, **kwargs):
+            created.append({"type": type(optimizer).__name__, "lr": jsonable(defaults.get("lr"))})
+            return original(optimizer, params, defaults, *args, **kwargs)
+
+        torch.optim.Optimizer.__init__ = recording_init
+        return self
+
+    def __exit__(self, *exc):
+        torch.optim.Optimizer.__init__ = self._original
+        return False
+
+
+def one_case(train, case, lr):
+    losses = [parse_loss(v) for v in case["losses"]]
+    log = {"val_modes": [], "train_modes": [], "accumulated": False}
+    model = ScriptedModel(losses, log)
+    seen = {"train_passes": 0, "val_passes": 0}
+    train_loader, val_loader = Loader(model, False, seen), Loader(model, True, seen)
+    with OptimizerLog() as optimizers:
+        history = train(model, train_loader, val_loader, max_epochs=case["max_epochs"],
+                        patience=case["patience"], min_delta=case["min_delta"], lr=lr, device="cpu")
+    result = {
+        "history_type": type(history).__name__,
+        "train_passes": seen["train_passes"],
+        "val_passes": seen["val_passes"],
+        "restored_epoch": float(model.epoch_marker),
+        "val_modes": log["val_modes"][:50],
+        "train_modes": log["train_modes"][:50],
+        "optimizers": optimizers.created[:5],
+        "backward_passes": len(model.fresh_grads),
+        "accumulated": log["accumulated"],
+    }
+    if isinstance(history, dict):
+        result["history"] = {str(k): jsonable(v) for k, v in history.items()}
+        result["element_types"] = {
+            str(k): [type(item).__name__ for item in v][:50]
+            for k, v in history.items() if isinstance(v, (list, tuple))
+        }
+        result["value_types"] = {str(k): type(v).__name__ for k, v in history.items()}
+    return result
+
+
+def probe(request):
+    module = rt.import_student("training_")
+    train = getattr(module, "train", None)
+    if train is None:
+        raise rt.StudentCodeError("training_<name>.py defines no function train")
+    results = {}
+    for case in request["cases"]:
+        try:
+            results[case["id"]] = one_case(train, case, request["lr"])
+        except Exception as error:
+            results[case["id"]] = {"failure": rt.describe_error(error)}
+        rt.checkpoint({"cases": results})
+    return {"cases": results}
+
+
+rt.main(probe)

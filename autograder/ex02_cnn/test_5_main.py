@@ -1,0 +1,88 @@
+"""5. The training script runs end to end, as a student runs it."""
+
+import re
+
+import numpy as np
+import pytest
+
+from kit.data.feature_files import read_feature_file, write_feature_file
+from kit.data.manifest import SPLIT_FOLDERS
+from kit.grading.checks import describe_failure, fail
+from kit.grading.pytest_plugin import note, require
+
+ARGS = ["--max-epochs", "2"]
+# A clip length the student never saw (the embedded corpus has 108 frames, GTZAN 646).
+FRAMES = 64
+ACCURACY_LINE = re.compile(r"acc[a-z]*\W.*?(\d+(?:\.\d+)?)\s*(%?)", re.IGNORECASE)
+
+
+def _small_feature_folder(public, target):
+    """16 training, 8 validation and 8 testing clips (balanced) from the public splits, cropped to FRAMES."""
+    def by_label(split):
+        clips = {0: [], 1: []}
+        for path in sorted((public / SPLIT_FOLDERS[split]).glob("*.npz")):
+            features, label = read_feature_file(path)
+            clips[int(label)].append((path.name, np.asarray(features)[:FRAMES], int(label)))
+        return clips
+
+    train, val = by_label("train"), by_label("val")
+    picks = {"train": train[0][:8] + train[1][:8], "val": val[0][:4] + val[1][:4], "test": val[0][4:8] + val[1][4:8]}
+    for split, clips in picks.items():
+        for name, features, label in clips:
+            write_feature_file(target / SPLIT_FOLDERS[split] / name, features, label)
+    return target
+
+
+@pytest.fixture(scope="module")
+def main_run(grading, tmp_path_factory):
+    if grading.features is None:
+        pytest.fail("the grader was started without --features")
+    folder = _small_feature_folder(grading.features / "public", tmp_path_factory.mktemp("main") / "features")
+    mels = int(read_feature_file(next((folder / SPLIT_FOLDERS["train"]).glob("*.npz")))[0].shape[1])
+    result = grading.probe("main", {"data": "main_data", "args": ARGS, "frames": FRAMES, "mels": mels},
+                           folders={"main_data": folder})
+    return require(result, "running your training script"), result
+
+
+def _explain(response):
+    """What went wrong, in the terms of the two commonest faults: a wrong import, a path of one's own computer."""
+    failure = response.get("failure") or {}
+    kind, message = failure.get("type", ""), str(failure.get("message", ""))
+    command = f"python {response['training_file']} <data folder> {' '.join(ARGS)}"
+    missing = re.search(r"No module named '([^']+)'", message)
+    if kind == "ModuleNotFoundError" and missing and missing.group(1).split(".")[0].startswith(("my_cnn_system_", "training_")):
+        return (f"{command} failed: main() imports {missing.group(1)}, but the submitted model file is "
+                f"{response['model_file']}: change the import to `from {response['model_file'][:-3]} import MyCNNSystem`.")
+    path = re.search(r"'(/[^']*)'", message) or re.search(r"'([A-Za-z]:\\[^']*)'", message)
+    if kind in ("FileNotFoundError", "NotADirectoryError", "PermissionError") and path and not path.group(1).startswith(response["data"]):
+        return (f"{command} failed: main() opened {path.group(1)!r}, a path of your own computer. Take the data "
+                "folder from the command line (argparse or sys.argv) and open nothing else.\n"
+                + describe_failure(failure, doing="main()"))
+    if kind in ("FileNotFoundError", "NotADirectoryError"):
+        return (f"{command} failed: main() opened a path that does not exist when the script runs from another "
+                "folder. Take the data folder from the command line and open nothing else.\n"
+                + describe_failure(failure, doing="main()"))
+    if failure:
+        return describe_failure(failure, doing=f"{command}: main()")
+    stderr = response.get("stderr", "").strip()
+    if response["exit_code"] == 2 and "usage:" in stderr:
+        return (f"{command} exited with code 2: the command line was refused. main() must accept the data folder "
+                f"and the handout's options ({' '.join(ARGS)}, --patience, --seed, --batch-size).\n{stderr[-800:]}")
+    return f"{command} exited with code {response['exit_code']}.\n{stderr[-800:]}".rstrip()
+
+
+@pytest.mark.points(2)
+@pytest.mark.number("5.1")
+def test_training_script_runs(main_run, request):
+    """python training_<name>.py <data> --max-epochs 2 runs from another folder and prints the test accuracy"""
+    response, _ = main_run
+    if response.get("failure") or response["exit_code"] != 0:
+        fail(_explain(response))
+    lines = [line for line in response["stdout"].splitlines() if ACCURACY_LINE.search(line)]
+    if not lines:
+        tail = "\n".join(response["stdout"].strip().splitlines()[-5:])
+        fail(f"python {response['training_file']} <data folder> {' '.join(ARGS)} ran but printed no test accuracy "
+             f"(a line such as 'test accuracy: 0.875'). The last lines it printed:\n{tail or '(nothing)'}")
+    note(request, f"your script printed: {lines[-1].strip()[:200]}")
+    if response.get("stand_in"):
+        note(request, "(your MyCNNSystem could not run on this data, so the grader's stand-in model was used; see 2.4)")
