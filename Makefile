@@ -15,10 +15,11 @@ JOBS ?= 1
 FORCE ?= 0
 SEED ?= 0
 
-.PHONY: help setup data grade test test-fast bench corpus skeletons release clean
+.PHONY: help setup data grade validate test test-fast bench corpus skeletons release clean
 
 help:
 	@echo "make grade      grade the example submissions (or SUBMISSIONS=dir [DATASET=gtzan DATA_DIR=...] [JOBS=n] [FORCE=1] [ASSIGNMENT=ex01_features])"
+	@echo "make validate   grade the graders: single-change variants of the reference (ASSIGNMENT=... JOBS=n)"
 	@echo "make test       run the kit's own tests"
 	@echo "make data       verify a dataset and cache its features (DATASET=gtzan DATA_DIR=... for a TA's copy)"
 	@echo "make bench      timings, printed as ratios against a baseline measured in the same run"
@@ -49,6 +50,9 @@ grade: setup
 	$(KIT) grade --assignment $(ASSIGNMENT) --dataset $(DATASET) --jobs $(JOBS) \
 	  $(if $(SUBMISSIONS),--submissions "$(SUBMISSIONS)") $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") \
 	  $(if $(filter 1 yes true,$(FORCE)),--force)
+
+validate: setup
+	$(KIT) validate --assignment $(ASSIGNMENT) --jobs $(JOBS)
 
 test: setup
 	$(PY) -m pytest -q

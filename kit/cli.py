@@ -13,6 +13,7 @@ import sys
 VERBS = {
     "data": ("kit.data.cli", "verify a dataset against its manifest and cache its features"),
     "grade": ("kit.grading.cli", "grade submissions in the sandbox and write results"),
+    "validate": ("kit.validate.cli", "grade single-change variants of the reference and report grader validity"),
     "skeletons": ("kit.release.skeletons", "regenerate assignments/ from the solutions"),
     "release": ("kit.release.cli", "build the student zip and the otter autograder zip"),
     "bench": ("kit.bench", "run the benchmarks and print ratios"),

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from kit.grading.config import load_config
+from kit.grading.goldens import expected_from_results
 from kit.grading.intake import example_sources
 
 REPO = Path(__file__).resolve().parents[1]
@@ -40,7 +41,7 @@ def test_config_and_examples_are_complete():
 def test_points_add_up_to_the_reference_total():
     reference = json.loads((EXAMPLES / "reference" / "expected.json").read_text())
     skeleton = json.loads((EXAMPLES / "skeleton" / "expected.json").read_text())
-    assert reference["total"] == 20 and set(reference["tests"]) == set(skeleton["tests"])
+    assert reference["total"] == sum(reference["tests"].values()) and reference["total"] > 0 and set(reference["tests"]) == set(skeleton["tests"])
     assert skeleton["total"] == 0
 
 
@@ -78,3 +79,5 @@ def test_example_scores_its_golden_points(graded_examples, example):
     )
     assert set(got) == set(expected["tests"])
     assert document["score"] == expected["total"]
+    # What the student reads is part of the golden: the first line of every failing test.
+    assert expected_from_results(document)["feedback"] == expected["feedback"], example

@@ -93,8 +93,13 @@ class AudioFile:
     name: str
     channels: int
     rate: int
-    expected: np.ndarray  # what kit.data.features.load_audio makes of it at 22050 Hz
+    expected: np.ndarray  # what kit.data.features.load_audio makes of it at ``sr`` Hz
     description: str
+    sr: int | None = None  # the sr argument passed (None: the default, 22050)
+
+    @property
+    def target_rate(self) -> int:
+        return self.sr or SR
 
 
 @pytest.fixture(scope="session")
@@ -112,8 +117,10 @@ def audio_files(workdir, rng) -> tuple[Path, list[AudioFile]]:
         AudioFile("speech_mono_22050.flac", 1, SR, np.empty(0), "a mono 22050 Hz FLAC clip"),
         AudioFile("stereo_22050.wav", 2, SR, np.empty(0), "a stereo 22050 Hz WAV file (different channels)"),
         AudioFile("mono_44100.wav", 1, 44100, np.empty(0), "a mono 44100 Hz WAV file"),
+        AudioFile("mono_44100.wav", 1, 44100, np.empty(0), "a mono 44100 Hz WAV file, asked for 16000 Hz", sr=16000),
     ]
-    files = [AudioFile(f.name, f.channels, f.rate, load_audio(folder / f.name, SR), f.description) for f in files]
+    files = [AudioFile(f.name, f.channels, f.rate, load_audio(folder / f.name, f.target_rate), f.description, f.sr)
+             for f in files]
     return folder, files
 
 
@@ -122,11 +129,17 @@ def feature_run(grading: GradingContext, signals, audio_files):
     """One sandboxed run: get_audio_file_data on every file, extract_mel_band_energies on every signal."""
     folder, files = audio_files
     request = {
-        "files": [f.name for f in files],
+        "files": [{"name": f.name, "sr": f.sr} for f in files],
         "signals": [{"name": s.name, "kwargs": s.kwargs} for s in signals.values()],
     }
     inputs = {s.name: s.audio for s in signals.values()}
     return grading.probe("audio_features", request, inputs=inputs, folders={"audio": folder})
+
+
+def librosa_free_resample(audio: np.ndarray, rate: int, target: int) -> np.ndarray:
+    """Linear interpolation to another rate (the test signal only has to exist at that rate)."""
+    n = int(round(len(audio) * target / rate))
+    return np.interp(np.arange(n) * rate / target, np.arange(len(audio)), audio).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -152,7 +165,9 @@ def serialization(grading: GradingContext, workdir, rng):
     )
     given = workdir / "given"
     write_feature_file(given / case.given_name, case.given_features, case.given_label)
-    request = {"name": case.name, "label": case.label, "given": case.given_name}
+    # The same, with the label as a pickled object (np.savez pickles object arrays).
+    np.savez(given / "clip_pickled.npz", features=case.given_features, label=np.array({"class": 1}, dtype=object))
+    request = {"name": case.name, "label": case.label, "given": case.given_name, "given_pickled": "clip_pickled.npz"}
     result = grading.probe("serialization", request, inputs={"features": case.features}, folders={"given": given})
     return case, result
 
@@ -186,9 +201,13 @@ def dataset(grading: GradingContext, workdir, rng):
         "clips/clip_e.flac": tones(SR, nominal + 0.4, (220.0, 330.0, 440.0)),
         "more/clip_f.flac": burst,
     }
+    rates = {"clips/clip_e.flac": 44100}  # one clip at another rate: it must be resampled too
     for path, audio in synthetic.items():
         (root / path).parent.mkdir(parents=True, exist_ok=True)
-        soundfile.write(root / path, audio, SR, subtype="PCM_16")
+        rate = rates.get(path, SR)
+        if rate != SR:
+            audio = librosa_free_resample(audio, SR, rate)
+        soundfile.write(root / path, audio, rate, subtype="PCM_16")
     for source, path in (("speech/s_002.flac", "clips/clip_a.flac"), ("music/m_003.flac", "clips/clip_b.flac")):
         shutil.copyfile(CORPUS / source, root / path)
     table = [("clips/clip_a.flac", "speech", "train"), ("clips/clip_b.flac", "music", "val"),
@@ -198,7 +217,8 @@ def dataset(grading: GradingContext, workdir, rng):
         "schema_version": 1,
         "dataset": {
             "id": "grader_tiny", "title": "A tiny grader-made dataset", "source": "the ex01 grader",
-            "licence": "see the embedded corpus", "sample_rate": SR, "labels": ["speech", "music"],
+            # Not the kit's order (speech, music): the label is the index in *this* list.
+            "licence": "see the embedded corpus", "sample_rate": SR, "labels": ["music", "speech"],
             "audio": {"container": "FLAC", "sample_rate": SR, "channels": 1, "bit_depth": 16,
                       "nominal_duration": nominal, "duration_tolerance": 3.5},
         },

@@ -1,11 +1,19 @@
-"""1. get_audio_file_data: mono float32 audio at the requested rate, from grader-made files."""
+"""1. get_audio_file_data: mono float32 audio at the requested rate, from grader-made files.
+
+1.1-1.4 judge the samples and the rate of one file each; 1.5 judges the types of what every
+call returned, so a float64 array costs one deduction, not four.
+"""
 
 import pytest
 from feature_checks import check_audio
 
+from kit.grading.checks import Scenarios, fail
 from kit.grading.pytest_plugin import note, require
 
-SR = 22050
+
+def _what(report, audio_file):
+    argument = f", sr={audio_file.sr}" if audio_file.sr else ""
+    return f"get_audio_file_data({report['path']!r}{argument}) on {audio_file.description}"
 
 
 def _check_file(feature_run, audio_files, index, request):
@@ -13,9 +21,8 @@ def _check_file(feature_run, audio_files, index, request):
     folder, files = audio_files
     audio_file = files[index]
     report = response["files"][index]
-    what = f"get_audio_file_data({report['path']!r}) on {audio_file.description}"
-    remark = check_audio(what, report, feature_run.arrays, audio_file.expected, SR,
-                         file_channels=audio_file.channels, file_rate=audio_file.rate)
+    remark = check_audio(_what(report, audio_file), report, feature_run.arrays, audio_file.expected,
+                         audio_file.target_rate, file_channels=audio_file.channels, file_rate=audio_file.rate)
     if remark:
         note(request, remark)
 
@@ -23,7 +30,7 @@ def _check_file(feature_run, audio_files, index, request):
 @pytest.mark.points(1)
 @pytest.mark.number("1.1")
 def test_reads_mono_file(feature_run, audio_files, request):
-    """A mono 22050 Hz file gives (audio, sr): 1-D float32 samples and sr=22050"""
+    """A mono 22050 Hz file gives (audio, sr): 1-D samples and sr=22050"""
     _check_file(feature_run, audio_files, 0, request)
 
 
@@ -39,3 +46,32 @@ def test_mixes_stereo_down(feature_run, audio_files, request):
 def test_resamples_44100(feature_run, audio_files, request):
     """A 44.1 kHz file is resampled to 22050 Hz"""
     _check_file(feature_run, audio_files, 2, request)
+
+
+@pytest.mark.points(1)
+@pytest.mark.number("1.4")
+def test_resamples_to_the_sr_argument(feature_run, audio_files, request):
+    """get_audio_file_data(path, sr=16000) resamples to 16000 Hz (the sr argument is used)"""
+    _check_file(feature_run, audio_files, 3, request)
+
+
+@pytest.mark.points(1)
+@pytest.mark.number("1.5")
+def test_returns_float32_and_an_int_rate(feature_run, audio_files):
+    """The audio is a float32 array and sr a Python int"""
+    response = require(feature_run, "reading audio files with get_audio_file_data")
+    folder, files = audio_files
+    scenarios = Scenarios("files")
+    for report, audio_file in zip(response["files"], files):
+        if "array" not in report:
+            continue  # what it returned instead is judged by 1.1-1.4
+        with scenarios.scenario(audio_file.description):
+            what = _what(report, audio_file)
+            if report.get("audio_dtype") != "float32":
+                fail(f"{what} returned audio of dtype {report.get('audio_dtype')}, expected float32 "
+                     "(audio.astype(np.float32))")
+            if report.get("sr_type") != "int":
+                fail(f"{what} returned sr of type {report.get('sr_type')}, expected a Python int")
+    if not scenarios.passed and not scenarios.failed:
+        fail("get_audio_file_data returned no audio array for any file (see 1.1)")
+    scenarios.verdict()

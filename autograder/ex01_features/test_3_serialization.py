@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from feature_checks import check_label_array, read_feature_bytes, shape_text
 
+from kit.grading.checks import describe_failure
 from kit.grading.pytest_plugin import fail, note, require
 
 
@@ -91,3 +92,37 @@ def test_reader_reads_a_kit_file(serialization):
     label = report["label"]
     if isinstance(label, bool) or not isinstance(label, (int, float)) or label != case.given_label:
         fail(f"{call}: got label {label!r} ({report.get('label_type')}), expected {case.given_label} (an int)")
+    if report.get("label_type") != "int":
+        fail(f"{call}: got the label as a {report.get('label_type')}, expected a Python int: int(data['label'])")
+
+
+@pytest.mark.points(1)
+@pytest.mark.number("3.4")
+def test_serializer_creates_the_folder(serialization):
+    """The serializer creates the file's folder when it does not exist yet"""
+    case, result = serialization
+    response = require(result, "running serialize_features_and_classes")
+    nested = response.get("nested")
+    call = f"serialize_features_and_classes('nested/new/{case.name}', features, {case.label})"
+    if nested is None:
+        fail("feature_extraction_<name>.py defines no function serialize_features_and_classes")
+    if "failure" in nested:
+        fail(describe_failure(nested["failure"], doing=call) + "\nCreate the folder first: "
+             "Path(path).parent.mkdir(parents=True, exist_ok=True)")
+    if not nested["exists"]:
+        fail(f"{call} wrote no file nested/new/{case.name}")
+
+
+@pytest.mark.points(1)
+@pytest.mark.number("3.5")
+def test_reader_refuses_pickles(serialization):
+    """load_features_and_class reads with allow_pickle=False: a file holding a pickled object is refused"""
+    case, result = serialization
+    response = require(result, "running load_features_and_class")
+    pickled = response.get("pickled")
+    if pickled is None:
+        fail("feature_extraction_<name>.py defines no function load_features_and_class")
+    if pickled["accepted"]:
+        fail("load_features_and_class('given/clip_pickled.npz'), whose 'label' is a pickled Python object, returned "
+             f"{pickled['returned']}; expected it to refuse the file: open feature files with "
+             "np.load(path, allow_pickle=False), so that loading a file can never run code")

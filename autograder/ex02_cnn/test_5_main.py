@@ -53,8 +53,10 @@ def _explain(response):
     if kind == "ModuleNotFoundError" and missing and missing.group(1).split(".")[0].startswith(("my_cnn_system_", "training_")):
         return (f"{command} failed: main() imports {missing.group(1)}, but the submitted model file is "
                 f"{response['model_file']}: change the import to `from {response['model_file'][:-3]} import MyCNNSystem`.")
-    path = re.search(r"'(/[^']*)'", message) or re.search(r"'([A-Za-z]:\\[^']*)'", message)
-    if kind in ("FileNotFoundError", "NotADirectoryError", "PermissionError") and path and not path.group(1).startswith(response["data"]):
+    paths = [p for p in re.findall(r"(?<![\w.\-])(/[\w.\-/ ]*[\w.\-]|[A-Za-z]:\\[^'\s]+)", message)
+             if not p.startswith(response["data"]) and not p.startswith("/sandbox")]
+    path = re.match(r"(.*)", paths[0]) if paths else None
+    if kind in ("FileNotFoundError", "NotADirectoryError", "PermissionError") and path:
         return (f"{command} failed: main() opened {path.group(1)!r}, a path of your own computer. Take the data "
                 "folder from the command line (argparse or sys.argv) and open nothing else.\n"
                 + describe_failure(failure, doing="main()"))

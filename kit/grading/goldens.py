@@ -3,8 +3,10 @@
     python -m kit.grading.goldens ex02_cnn [build/grades/ex02_cnn]
 
 Each ``autograder/examples/<assignment>/<example>/expected.json`` holds the points every
-test must give that example: ``{"total": 22.0, "tests": {"1.1": 2.0, ...}}``. The kit's
-tests compare fresh grading runs against them. Regenerate only when a grader or an example
+test must give that example and the first line of the feedback of every test it does not
+pass in full: ``{"total": 22.0, "tests": {"1.1": 2.0, ...}, "feedback": {"1.1": "..."}}``.
+The kit's tests compare fresh grading runs against both, so that a change in what a student
+reads is reviewed like a change in points. Regenerate only when a grader or an example
 changed on purpose, and read the diff: a golden file says what the example deserves.
 """
 
@@ -17,8 +19,16 @@ from pathlib import Path
 from kit.grading.config import REPO
 
 
+def first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
+
+
 def expected_from_results(document: dict) -> dict:
-    return {"total": document["score"], "tests": {t["number"]: t["score"] for t in document["tests"]}}
+    return {
+        "total": document["score"],
+        "tests": {t["number"]: t["score"] for t in document["tests"]},
+        "feedback": {t["number"]: first_line(t["output"]) for t in document["tests"] if t["score"] < t["max_score"]},
+    }
 
 
 def main(argv: list[str]) -> int:

@@ -18,10 +18,10 @@ def as_array(value):
     return array, type(value).__name__
 
 
-def load_file(function, index, path):
-    report = {"path": path}
+def load_file(function, index, path, sr):
+    report = {"path": path, "sr_argument": sr}
     try:
-        value = function(path)
+        value = function(path) if sr is None else function(path, sr=sr)
     except Exception as error:
         report["failure"] = rt.describe_error(error)
         return report
@@ -36,7 +36,9 @@ def load_file(function, index, path):
         report["length"] = len(value) if isinstance(value, (tuple, list)) else None
     array, kind = as_array(audio)
     report["audio_type"] = kind
+    report["sr_type"] = type(value[1]).__name__ if isinstance(value, tuple) and len(value) == 2 else None
     if array is not None:
+        report["audio_dtype"] = str(array.dtype)
         rt.save_array(f"audio_{index}", array)
         report["array"] = f"audio_{index}"
     return report
@@ -62,11 +64,12 @@ def probe(request):
     module = rt.import_student("feature_extraction_")
     result = {"files": [], "signals": []}
     loader = getattr(module, "get_audio_file_data", None)
-    for index, path in enumerate(request["files"]):
+    for index, file in enumerate(request["files"]):
+        path = os.path.join("audio", file["name"])
         if loader is None:
             result["files"].append({"path": path, "missing": "get_audio_file_data"})
         else:
-            result["files"].append(load_file(loader, index, os.path.join("audio", path)))
+            result["files"].append(load_file(loader, index, path, file["sr"]))
     extractor = getattr(module, "extract_mel_band_energies", None)
     for index, signal in enumerate(request["signals"]):
         if extractor is None:

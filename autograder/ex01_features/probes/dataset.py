@@ -42,7 +42,40 @@ def probe(request):
             files.append(entry)
     result["files"] = files[:200]
     result["n_files"] = len(files)
+    rt.checkpoint(result)
+    result["script"] = run_script(request)
     return result
+
+
+def run_script(request):
+    """The file run as a script, as a student runs it, from a folder that is not its own."""
+    import contextlib
+    import io
+    import runpy
+    import sys
+
+    script = rt.find_student_file("feature_extraction_")
+    report = {"file": os.path.basename(script)}
+    elsewhere = os.path.join(rt.ROOT, "_elsewhere")
+    os.makedirs(elsewhere, exist_ok=True)
+    output = os.path.join(rt.ROOT, "script_out")
+    sys.argv = [script, os.path.join(rt.ROOT, request["dataset_dir"]), os.path.join(rt.ROOT, request["manifest"]), output]
+    out, err = io.StringIO(), io.StringIO()
+    report["exit_code"] = 0
+    os.chdir(elsewhere)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            runpy.run_path(script, run_name="__main__")
+    except SystemExit as stop:
+        report["exit_code"] = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+    except BaseException as error:
+        report["exit_code"] = 1
+        report["failure"] = rt.describe_error(error)
+    finally:
+        os.chdir(rt.ROOT)
+    report["stderr"] = err.getvalue()[-2000:]
+    report["n_files"] = sum(name.endswith(".npz") for _, _, names in os.walk(output) for name in names)
+    return report
 
 
 rt.main(probe)

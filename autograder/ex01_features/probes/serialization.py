@@ -45,7 +45,22 @@ def probe(request):
             report["failure"] = rt.describe_error(error)
         report["files"] = listing("written")
         result["serialize"] = report
+    if serialize is not None:
+        # A folder that does not exist yet: the serializer creates it.
+        nested = os.path.join("nested", "new", request["name"])
+        try:
+            serialize(nested, rt.load_input("features"), request["label"])
+            result["nested"] = {"exists": os.path.isfile(nested)}
+        except Exception as error:
+            result["nested"] = {"failure": rt.describe_error(error)}
     read = getattr(module, "load_features_and_class", None)
+    if read is not None:
+        # A file whose label is a pickled object: a reader with allow_pickle=False refuses it.
+        try:
+            value = read(os.path.join("given", request["given_pickled"]))
+            result["pickled"] = {"accepted": True, "returned": repr(value)[:120]}
+        except Exception as error:
+            result["pickled"] = {"accepted": False, "error": type(error).__name__}
     if read is None:
         result["read"] = {"missing": "load_features_and_class"}
     else:

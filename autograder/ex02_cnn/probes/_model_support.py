@@ -4,10 +4,13 @@
   ``conv_output_size`` disagrees with the handout's formula, the module's global is replaced
   by the handout's formula, so that a formula bug costs the formula checks only and not every
   check that builds the model (one bug, one deduction). The probe reports that it did so.
+- ``repair_linear``: when forward fails only because a Linear layer's ``in_features`` does not
+  fit what reaches it (hard-coded T, an ignored stride...), the layer is resized so that the
+  other checks can still judge the rest of the model; the failure is charged once, to 2.4.
 - ``StandInModel``: when the student's ``MyCNNSystem`` cannot be built or run on a dataset's
-  shape, the checks of ``train()``, ``test()`` and ``main()`` use this small model instead, so
-  that a model bug is not charged again to the training code. It is deliberately not the
-  handout's architecture (one convolution, global average pooling).
+  shape even so, the checks of ``train()``, ``test()`` and ``main()`` use this small model
+  instead, so that a model bug is not charged again to the training code. It is deliberately
+  not the handout's architecture (one convolution, global average pooling).
 - ``OpRecorder``: the tensor operations a forward pass executes, with their settings and
   output shapes (modules, functional calls and ``nn.Sequential`` alike).
 
@@ -15,6 +18,8 @@ Nothing here is secret: it holds no expected values, only the formula the handou
 """
 
 from __future__ import annotations
+
+import numbers
 
 import torch
 from torch import nn
@@ -32,11 +37,13 @@ def handout_formula(size, kernel, stride=1, padding=0, dilation=1):
 
 
 def formula_is_right(function) -> bool:
+    """Right values, as ints (a float in_features cannot size an nn.Linear), defaults included."""
     try:
-        return all(function(*case) == handout_formula(*case) for case in FORMULA_CASES) and \
-            function(60, 3) == handout_formula(60, 3)
+        calls = [(function(*case), handout_formula(*case)) for case in FORMULA_CASES]
+        calls.append((function(60, 3), handout_formula(60, 3)))
     except Exception:
         return False
+    return all(isinstance(got, numbers.Integral) and not isinstance(got, bool) and got == want for got, want in calls)
 
 
 def load_model_module(*, alias: bool = True):
@@ -66,6 +73,51 @@ class StandInModel(nn.Module):
         return self.out(x.mean(dim=(2, 3)))
 
 
+def repair_linear(model, frames: int, mels: int) -> list[str]:
+    """Resize every nn.Linear whose in_features does not fit its input on a (2, T, F) batch.
+
+    Returns what was resized ("fc: in_features 8640 -> 2160"); the model's mode is kept.
+    """
+    repaired, hooks = [], []
+
+    def resize(name):
+        def hook(module, inputs):
+            actual = inputs[0].shape[-1] if inputs and isinstance(inputs[0], torch.Tensor) else None
+            if actual is not None and actual != module.in_features:
+                fresh = nn.Linear(actual, module.out_features, bias=module.bias is not None)
+                module.weight, module.bias = fresh.weight, fresh.bias
+                repaired.append(f"{name}: in_features {module.in_features} -> {actual}")
+                module.in_features = actual
+        return hook
+
+    for name, module in model.named_modules():
+        if isinstance(module, nn.Linear):
+            hooks.append(module.register_forward_pre_hook(resize(name)))
+    was_training = model.training
+    try:
+        model.eval()
+        with torch.no_grad():
+            model(torch.rand(2, frames, mels))
+    except Exception:
+        pass
+    finally:
+        for hook in hooks:
+            hook.remove()
+        model.train(was_training)
+    return repaired
+
+
+def repairing(model_class, frames: int, mels: int):
+    """A subclass of the student's class whose instances resize a misfitting Linear when built."""
+    class Repaired(model_class):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            repair_linear(self, frames, mels)
+
+    Repaired.__name__ = Repaired.__qualname__ = model_class.__name__
+    return Repaired
+
+
 def runs_on(model_class, frames: int, mels: int) -> str | None:
     """None when ``model_class(n_frames=frames, n_mels=mels)`` builds and gives one logit per
     clip on a small batch; otherwise why not (for the feedback)."""
@@ -89,6 +141,10 @@ def model_class_for(module, frames: int, mels: int):
     problem = runs_on(model_class, frames, mels)
     if problem is None:
         return model_class, None
+    repaired = repairing(model_class, frames, mels)
+    if runs_on(repaired, frames, mels) is None:
+        return repaired, (f"MyCNNSystem(n_frames={frames}, n_mels={mels}) cannot run as written ({problem}); "
+                          "its Linear layer was resized to fit")
     return StandInModel, f"MyCNNSystem(n_frames={frames}, n_mels={mels}) cannot run: {problem}"
 
 

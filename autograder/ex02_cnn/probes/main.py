@@ -13,7 +13,7 @@ import runpy
 import sys
 
 import _probe_runtime as rt
-from _model_support import StandInModel, load_model_module, runs_on
+from _model_support import load_model_module, model_class_for
 
 KEEP = 16384
 
@@ -41,10 +41,8 @@ def probe(request):
                 "training_file": os.path.basename(rt.find_student_file("training_")),
                 "data": data, "stand_in": None}
     module, response["formula_substituted"] = load_model_module(alias=False)
-    model_class = getattr(module, "MyCNNSystem", None)
-    if model_class is None or runs_on(model_class, request["frames"], request["mels"]) is not None:
-        module.MyCNNSystem = StandInModel
-        response["stand_in"] = "MyCNNSystem cannot run on this data"
+    model_class, response["stand_in"] = model_class_for(module, request["frames"], request["mels"])
+    module.MyCNNSystem = model_class
     elsewhere = os.path.join(rt.ROOT, "_elsewhere")
     os.makedirs(elsewhere, exist_ok=True)
     os.chdir(elsewhere)

@@ -13,7 +13,7 @@ import numbers
 
 import _probe_runtime as rt
 import torch
-from _model_support import OpRecorder, load_model_module
+from _model_support import OpRecorder, load_model_module, repair_linear
 
 
 def formula_report(function, cases):
@@ -86,7 +86,18 @@ def one_setting(cls, setting):
     executed = step(report, "forward", lambda: executed_modules(model, forward_train))
     report["ops"] = recorder.ops
     if executed is None:
-        return report
+        # Charged once (2.4); if only a Linear layer's in_features is wrong, resize it and
+        # let the other checks judge the rest of the model.
+        report["repaired"] = repair_linear(model, frames, mels)
+        if not report["repaired"]:
+            return report
+        report["failures"]["forward_as_written"] = report["failures"].pop("forward")
+        recorder = OpRecorder()
+        executed = step(report, "forward", lambda: executed_modules(model, forward_train))
+        report["ops"] = recorder.ops
+        if executed is None:
+            return report
+    report["ran_as_written"] = not report.get("repaired")
     out = holder["out"]
     shape = step(report, "forward", lambda: output_shape(out))
     if shape is None:
@@ -117,16 +128,20 @@ def one_setting(cls, setting):
             report["eval_spread"] = float((many.max() - many.min()).abs())
             c, d = model(x), model(x)
             report["eval_passes_differ"] = not torch.equal(c, d)
-        return c
 
-    eval_out = step(report, "eval", eval_checks)
+    step(report, "eval", eval_checks)
 
     def four_d():
+        # Same seed for both passes: a dropout that wrongly acts in eval mode is 2.9's, not this check's.
+        model.eval()
         with torch.no_grad():
+            torch.manual_seed(3)
+            out3 = model(x)
+            torch.manual_seed(3)
             out4 = model(x.unsqueeze(1))
         report["shape_4d"] = output_shape(out4)
-        report["same_4d"] = bool(eval_out is not None and out4.shape == eval_out.shape
-                                 and torch.allclose(out4, eval_out, atol=1e-5, rtol=1e-4))
+        report["same_4d"] = bool(out4.reshape(-1).shape == out3.reshape(-1).shape
+                                 and torch.allclose(out4.reshape(-1), out3.reshape(-1), atol=1e-5, rtol=1e-4))
 
     step(report, "4d", four_d)
 
