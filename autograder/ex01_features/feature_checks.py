@@ -13,6 +13,7 @@ import zipfile
 
 import numpy as np
 
+from kit.grading.checks import describe_failure
 from kit.grading.pytest_plugin import fail
 
 ATOL = 1e-3  # on log10 band energies
@@ -153,8 +154,7 @@ def check_audio(what: str, report: dict, arrays: dict, expected: np.ndarray, sr:
     if "missing" in report:
         fail(f"{what}: feature_extraction_<name>.py defines no function {report['missing']}")
     if "failure" in report:
-        failure = report["failure"]
-        fail(f"{what} raised {failure['type']}: {failure['message']}\n{failure.get('where', '')}".rstrip())
+        fail(describe_failure(report["failure"], doing=what))
     if report.get("returned") != "tuple" or "sr" not in report:
         fail(f"{what} returned {report.get('returned')}"
              + (f" of length {report['length']}" if report.get("length") is not None else "")

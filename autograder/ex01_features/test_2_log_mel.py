@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from feature_checks import check_features, layout_problem, shape_text
 
+from kit.grading.checks import describe_failure
 from kit.grading.pytest_plugin import fail, note, require
 
 
@@ -22,8 +23,7 @@ def _features(feature_run, signals, name):
     if "missing" in report:
         fail(f"feature_extraction_<name>.py defines no function {report['missing']}")
     if "failure" in report:
-        failure = report["failure"]
-        fail(f"{signal.call()} raised {failure['type']}: {failure['message']}\n{failure.get('where', '')}".rstrip())
+        fail(describe_failure(report["failure"], doing=signal.call()))
     got = feature_run.arrays.get(report.get("array", ""))
     if got is None:
         fail(f"{signal.call()} returned {report.get('returned')}, expected a float32 numpy array "

@@ -21,8 +21,7 @@ def _written(serialization):
     if "missing" in report:
         fail(f"feature_extraction_<name>.py defines no function {report['missing']}")
     if "failure" in report:
-        failure = report["failure"]
-        fail(f"{call} raised {failure['type']}: {failure['message']}\n{failure.get('where', '')}".rstrip())
+        fail(describe_failure(report["failure"], doing=call))
     files = {entry["path"]: entry for entry in report["files"]}
     if case.name not in files:
         if not files:
@@ -78,9 +77,8 @@ def test_reader_reads_a_kit_file(serialization):
     if "missing" in report:
         fail(f"feature_extraction_<name>.py defines no function {report['missing']}")
     if "failure" in report:
-        failure = report["failure"]
-        fail(f"{call} on an .npz with 'features' {shape_text(case.given_features.shape)} float32 and 'label' "
-             f"{case.given_label} raised {failure['type']}: {failure['message']}\n{failure.get('where', '')}".rstrip())
+        fail(describe_failure(report["failure"], doing=f"{call} on an .npz with 'features' "
+                              f"{shape_text(case.given_features.shape)} float32 and 'label' {case.given_label}"))
     if report.get("returned") != "tuple" or "label" not in report:
         fail(f"{call} returned {report.get('returned')}, expected a tuple (features, label)")
     features = result.arrays.get(report.get("array", ""))

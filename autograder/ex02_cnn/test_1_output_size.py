@@ -5,6 +5,7 @@ cases right), the default arguments, and the return type.
 """
 
 import pytest
+from probe_schemas import ModelResponse
 
 from kit.grading.checks import PartialCredit, describe_failure, fail
 from kit.grading.pytest_plugin import require
@@ -18,7 +19,7 @@ def _call(args):
 
 
 def _formula(model_probe):
-    response = require(model_probe, "calling conv_output_size", partial=True)
+    response = require(model_probe, "calling conv_output_size", partial=True, schema=ModelResponse)
     formula = response.get("formula")
     if formula is None:
         fail(f"calling conv_output_size: {model_probe.describe()}")

@@ -8,6 +8,7 @@ computes, not by which classes it instantiates.
 """
 
 import pytest
+from probe_schemas import ModelResponse
 
 from kit.grading.checks import Scenarios, describe_failure, fail
 from kit.grading.pytest_plugin import note, require
@@ -27,7 +28,7 @@ def _model(report):
 
 
 def _reports(model_probe):
-    response = require(model_probe, "building MyCNNSystem and running forward", partial=True)
+    response = require(model_probe, "building MyCNNSystem and running forward", partial=True, schema=ModelResponse)
     if "model_missing" in response:
         fail(response["model_missing"])
     reports = response.get("settings")
@@ -97,8 +98,9 @@ def test_channel_layout_gives_the_same_logits(model_probe):
             if "4d" in report.get("failures", {}):
                 fail(describe_failure(report["failures"]["4d"], doing=f"{_model(report)} on (B, 1, T, F) input"))
             if not report.get("same_4d"):
-                fail(f"{_model(report)}: (B, 1, T, F) input gave output of shape {tuple(report.get('shape_4d') or ())} "
-                     "different from the (B, T, F) input's logits; add the channel dimension only when it is missing")
+                fail(f"{_model(report)} in eval mode: (B, 1, T, F) input gave other logits (shape "
+                     f"{tuple(report.get('shape_4d') or ())}) than the same clips as (B, T, F); add the channel "
+                     "dimension only when it is missing and treat both layouts alike")
     scenarios.verdict()
 
 

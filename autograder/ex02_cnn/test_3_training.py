@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass
 
 import pytest
+from probe_schemas import TrainingResponse
 
 from kit.grading.checks import Scenarios, describe_failure, fail
 from kit.grading.pytest_plugin import require
@@ -87,7 +88,7 @@ KEYS = ("train_losses", "val_losses", "stop_epoch", "best_epoch")
 def runs(grading):
     """The student's train() on every table, from one sandboxed run."""
     result = grading.probe("training", {"cases": [c.request() for c in CASES], "lr": LEARNING_RATE})
-    return require(result, "running train() on scripted validation losses", partial=True).get("cases", {}), result
+    return require(result, "running train() on scripted validation losses", partial=True, schema=TrainingResponse).get("cases", {}), result
 
 
 def _run(runs, case):
@@ -122,8 +123,9 @@ def test_stop_epoch(runs):
     def check(run, case):
         if run["train_passes"] != case.stop_epoch:
             fail(f"{case.describe()}: trained for {run['train_passes']} epochs, expected to stop after epoch {case.stop_epoch}")
-        stop = _history(run, case).get("stop_epoch")
-        if stop != case.stop_epoch:
+        history = _history(run, case)
+        stop = history.get("stop_epoch")
+        if "stop_epoch" in history and stop != case.stop_epoch:  # a missing key is 3.6's
             fail(f"{case.describe()}: returned stop_epoch={stop!r}, expected {case.stop_epoch} "
                  "(the number of epochs run; epochs count from 1)")
     _judge(runs, STOPPING, "tables", check)
@@ -134,8 +136,9 @@ def test_stop_epoch(runs):
 def test_best_epoch(runs):
     """best_epoch is the epoch with the best validation loss"""
     def check(run, case):
-        best = _history(run, case).get("best_epoch")
-        if best != case.best_epoch or isinstance(best, bool):
+        history = _history(run, case)
+        best = history.get("best_epoch")
+        if "best_epoch" in history and (best != case.best_epoch or isinstance(best, bool)):  # a missing key is 3.6's
             fail(f"{case.describe()}: returned best_epoch={best!r}, expected {case.best_epoch} (epochs count from 1)")
     _judge(runs, STOPPING, "tables", check)
 
@@ -145,9 +148,13 @@ def test_best_epoch(runs):
 def test_improvement_rule(runs):
     """An epoch improves only when val_loss < best - min_delta (ties and small gains do not count)"""
     def check(run, case):
-        if run["train_passes"] != case.stop_epoch:
-            fail(f"{case.describe()}: trained for {run['train_passes']} epochs, expected to stop after epoch "
-                 f"{case.stop_epoch}: an epoch improves only when val_loss < best - min_delta")
+        # Each table's tie or small gain changes the stop epoch, the best epoch and the restored
+        # weights. One of them right shows the rule was applied: the others are 3.1, 3.2 and 3.4's.
+        best = run.get("history", {}).get("best_epoch")
+        if run["train_passes"] != case.stop_epoch and best != case.best_epoch and run["restored_epoch"] != case.best_epoch:
+            fail(f"{case.describe()}: trained for {run['train_passes']} epochs with best_epoch={best!r}, expected "
+                 f"to stop after epoch {case.stop_epoch} with best epoch {case.best_epoch}: an epoch improves only "
+                 "when val_loss < best - min_delta")
     _judge(runs, RULE, "tables", check)
 
 
@@ -160,8 +167,9 @@ def test_restores_best_weights(runs):
         reported = history.get("best_epoch")
         restored = run["restored_epoch"]
         if case.best_epoch is None:
-            # Nothing improved: the weights are left as they are (those of the last epoch run).
-            if restored != run["train_passes"]:
+            # Nothing improved: the weights are left as they are (those of the last epoch run), or,
+            # when a non-finite loss did not stop training (3.5's), the student's own best epoch.
+            if restored not in (run["train_passes"], reported):
                 fail(f"{case.describe()}: no epoch improved, so the weights should be left as they are; "
                      f"the model holds those of epoch {restored:g}")
             return
@@ -181,10 +189,10 @@ def test_non_finite_loss_stops_training(runs):
         if run["train_passes"] != case.stop_epoch:
             fail(f"{case.describe()}: trained for {run['train_passes']} epochs, expected to stop right after "
                  f"epoch {case.stop_epoch}, whose loss is not finite (use math.isfinite: it is False for NaN and inf)")
+        # Only where nothing improved: any other best epoch is 3.2's to judge.
         best = _history(run, case).get("best_epoch")
-        if best != case.best_epoch or isinstance(best, bool):
-            fail(f"{case.describe()}: returned best_epoch={best!r}, expected {case.best_epoch}"
-                 + (" (no epoch improved)" if case.best_epoch is None else ""))
+        if case.best_epoch is None and best is not None:
+            fail(f"{case.describe()}: returned best_epoch={best!r}, expected None (no epoch improved)")
     _judge(runs, NON_FINITE, "tables", check)
 
 

@@ -4,6 +4,7 @@ import statistics
 
 import numpy as np
 import pytest
+from probe_schemas import AccuracyResponse, TestingResponse
 
 from kit.grading.accuracy import accuracy_request, heldout_labels, predictions_accuracy
 from kit.grading.checks import Scenarios, describe_failure, fail
@@ -23,7 +24,7 @@ FLOAT_TYPES = ("float", "float64")
 @pytest.fixture(scope="module")
 def test_runs(grading):
     result = grading.probe("testing", {"cases": TEST_CASES})
-    return require(result, "running test() on a scripted model", partial=True).get("cases", {}), result
+    return require(result, "running test() on a scripted model", partial=True, schema=TestingResponse).get("cases", {}), result
 
 
 def _judge(test_runs, what, check):
@@ -82,7 +83,7 @@ def test_eval_mode_without_gradients(test_runs):
 def _accuracy(grading, seed):
     request = accuracy_request(grading.settings("accuracy"), grading.features, seed=seed)
     result = grading.probe("accuracy", request, folders={"data": grading.features / "public"})
-    response = require(result, "training your model with your train() and predicting held-out clips")
+    response = require(result, "training your model with your train() and predicting held-out clips", schema=AccuracyResponse)
     names, logits = response.get("test_names"), result.arrays.get("test_logits")
     labels_by_name = heldout_labels(grading.features)
     if names != sorted(labels_by_name) or logits is None or logits.shape != (len(names),):

@@ -4,6 +4,7 @@ import re
 
 import numpy as np
 import pytest
+from probe_schemas import MainResponse
 
 from kit.data.feature_files import read_feature_file, write_feature_file
 from kit.data.manifest import SPLIT_FOLDERS
@@ -41,14 +42,14 @@ def main_run(grading, tmp_path_factory):
     mels = int(read_feature_file(next((folder / SPLIT_FOLDERS["train"]).glob("*.npz")))[0].shape[1])
     result = grading.probe("main", {"data": "main_data", "args": ARGS, "frames": FRAMES, "mels": mels},
                            folders={"main_data": folder})
-    return require(result, "running your training script"), result
+    return require(result, "running your training script", schema=MainResponse), result
 
 
 def _explain(response):
     """What went wrong, in the terms of the two commonest faults: a wrong import, a path of one's own computer."""
     failure = response.get("failure") or {}
     kind, message = failure.get("type", ""), str(failure.get("message", ""))
-    command = f"python {response['training_file']} <data folder> {' '.join(ARGS)}"
+    command = f"python {response['training_file']} <data folder of clips with T = {FRAMES} frames> {' '.join(ARGS)}"
     missing = re.search(r"No module named '([^']+)'", message)
     if kind == "ModuleNotFoundError" and missing and missing.group(1).split(".")[0].startswith(("my_cnn_system_", "training_")):
         return (f"{command} failed: main() imports {missing.group(1)}, but the submitted model file is "

@@ -120,9 +120,7 @@ class Scenarios:
         if not self.failed:
             return
         label, message = self.failed[0]
-        more = len(self.failed) - 1
-        summary = f"{len(self.passed)} of {total} {self.what} correct"
-        text = f"{message}\n({summary}" + (f"; {more} more failed like this or otherwise" if more else "") + ")"
+        text = f"{message}\n(right for {len(self.passed)} of {total} {self.what})"
         if note:
             text += "\n" + note
         if self.passed:

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from kit.grading.checks import GradingFailure, PartialCredit, ProbeSchemaError, fail
+from kit.grading.checks import GradingFailure, PartialCredit, ProbeSchemaError, decode, fail
 from kit.grading.config import REPO, AssignmentConfig, load_config
 from kit.grading.results import TestResult, write_results
 from kit.sandbox.numba_cache import warm_cache
@@ -88,13 +88,17 @@ class GradingContext:
         return self.config.settings.get(section, {})
 
 
-def require(result: ProbeResult, what: str, *, partial: bool = False) -> dict[str, Any]:
+def require(result: ProbeResult, what: str, *, partial: bool = False, schema: type | None = None) -> dict[str, Any]:
     """The probe's response, or fail the test saying why the student's code gave none.
 
     With ``partial``, a probe stopped by its time limit still yields what it reported
-    before it was stopped (probes checkpoint after each scenario).
+    before it was stopped (probes checkpoint after each scenario). With ``schema`` (a
+    pydantic model), the response is validated first: a mismatch is a ProbeSchemaError,
+    reported as the grader's problem, not the student's.
     """
     if result.ok or (partial and result.status == "timeout" and result.response):
+        if schema is not None:
+            decode(schema, result.response, probe=what)
         return result.response
     fail(f"{what}: {result.describe()}")
 

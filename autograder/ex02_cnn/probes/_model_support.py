@@ -21,11 +21,10 @@ from __future__ import annotations
 
 import numbers
 
+import _probe_runtime as rt
 import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
-
-import _probe_runtime as rt
 
 FORMULA_CASES = [(108, 5, 1, 2, 1), (54, 3, 2, 1, 1), (646, 7, 3, 0, 2), (40, 2, 2, 0, 1), (20, 5, 1, 2, 1),
                  (431, 4, 4, 1, 1), (13, 3, 2, 1, 2)]

@@ -6,8 +6,9 @@ batches of unequal size. The model records its train/eval mode and whether gradi
 enabled at each call.
 """
 
-import _probe_runtime as rt
 import numbers
+
+import _probe_runtime as rt
 import torch
 from torch import nn
 

@@ -1,0 +1,129 @@
+"""What each ex02 probe answers, as pydantic schemas (trusted side).
+
+A response that does not match is a ``ProbeSchemaError``: the plugin reports it as the
+grader's own problem (a probe and its grader disagree, or the response was forged), never
+as the student's mistake. Values that come from student code (a returned best_epoch, a
+history's contents) are typed loosely here and judged by the tests.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class _Response(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    arrays: list[str] = []
+    incomplete: bool = False
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Failure(_Part):
+    type: str
+    message: str
+    where: str = ""
+
+
+class Formula(_Part):
+    values: list[int | float | None] = []
+    types: list[str] = []
+    failures: dict[str, Failure] = {}
+    missing: str | None = None
+
+
+class Op(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    kind: str
+    op: str
+
+
+class Setting(_Part):
+    kwargs: dict[str, Any]
+    ran: bool
+    ran_as_written: bool = False
+    repaired: list[str] = []
+    failures: dict[str, Failure] = {}
+    ops: list[Op] = []
+    shape_3d: list[int] | None = None
+    finite_3d: bool | None = None
+    unused_with_params: list[str] = []
+    unused_without_params: list[str] = []
+    no_grad: list[str] = []
+    zero_grad: list[str] = []
+    eval_range: list[float] | None = None
+    eval_spread: float | None = None
+    eval_passes_differ: bool | None = None
+    shape_4d: list[int] | None = None
+    same_4d: bool | None = None
+    shape_batch_one: list[int] | None = None
+    other_dims: dict[str, Failure | None] | None = None
+    train_passes_differ: bool | None = None
+
+
+class ModelResponse(_Response):
+    formula: Formula | None = None
+    formula_substituted: bool | None = None
+    model_missing: str | None = None
+    settings: list[Setting] | None = None
+
+
+class TrainingCase(_Part):
+    failure: Failure | None = None
+    history_type: str | None = None
+    train_passes: int = 0
+    val_passes: int = 0
+    restored_epoch: float | None = None
+    val_modes: list[list[bool]] = []
+    train_modes: list[list[bool]] = []
+    optimizers: list[dict[str, Any]] = []
+    backward_passes: int = 0
+    accumulated: bool = False
+    history: dict[str, Any] | None = None
+    element_types: dict[str, list[str]] = {}
+    value_types: dict[str, str] = {}
+
+
+class TrainingResponse(_Response):
+    cases: dict[str, TrainingCase] = {}
+
+
+class Returned(_Part):
+    type: str
+    value: float | None
+
+
+class TestingCase(_Part):
+    failure: Failure | None = None
+    returned: Returned | None = None
+    modes: list[list[bool]] = []
+
+
+class TestingResponse(_Response):
+    cases: dict[str, TestingCase] = {}
+
+
+class AccuracyResponse(_Response):
+    test_names: list[str]
+    stand_in: str | None = None
+    formula_substituted: bool = False
+    stop_epoch: int | None = None
+    best_epoch: int | None = None
+    train_losses: list[float] = []
+    val_losses: list[float] = []
+
+
+class MainResponse(_Response):
+    model_file: str
+    training_file: str
+    data: str
+    stand_in: str | None = None
+    formula_substituted: bool = False
+    failure: Failure | None = None
+    exit_code: int
+    stdout: str
+    stderr: str
