@@ -69,7 +69,7 @@ def test_results_follow_the_gradescope_schema(batch):
 def test_hostile_submissions_gain_nothing(batch):
     """Reading grader files or labels, or patching pytest, earns no point its code did not earn."""
     reader = results(batch, "reads_grader_files")
-    accuracy = next(t for t in reader["tests"] if t["number"] == "4.2")
+    accuracy = next(t for t in reader["tests"] if t["number"] == "4.4")
     assert accuracy["score"] == 0, "held-out labels reached the sandbox"
     patcher = results(batch, "patches_pytest")
     assert patcher["score"] == results(batch, "skeleton")["score"] == 0

@@ -18,7 +18,7 @@ import pytest
 import soundfile
 
 from kit.data.feature_files import write_feature_file
-from kit.data.features import FeatureParams, clip_features, load_audio, log_mel
+from kit.data.features import FeatureParams, clip_features, fit_length, load_audio, log_mel
 from kit.data.manifest import SPLIT_FOLDERS, parse_manifest
 from kit.grading.config import REPO
 from kit.grading.pytest_plugin import GradingContext
@@ -166,7 +166,7 @@ def serialization(grading: GradingContext, workdir, rng):
     given = workdir / "given"
     write_feature_file(given / case.given_name, case.given_features, case.given_label)
     # The same, with the label as a pickled object (np.savez pickles object arrays).
-    np.savez(given / "clip_pickled.npz", features=case.given_features, label=np.array({"class": 1}, dtype=object))
+    np.savez(given / "clip_pickled.npz", features=case.given_features, label=np.array(1, dtype=object))
     request = {"name": case.name, "label": case.label, "given": case.given_name, "given_pickled": "clip_pickled.npz"}
     result = grading.probe("serialization", request, inputs={"features": case.features}, folders={"given": given})
     return case, result
@@ -179,6 +179,7 @@ class DatasetClip:
     label: str
     split: str
     expected: np.ndarray  # reference features, padded/cropped to the nominal duration
+    rate: int = SR  # the file's own sample rate
 
     @property
     def output(self) -> str:
@@ -232,8 +233,13 @@ def dataset(grading: GradingContext, workdir, rng):
     manifests.mkdir()
     (manifests / "tiny.json").write_text(json.dumps(document, indent=1))
     params = FeatureParams(duration=nominal)
-    clips = [DatasetClip(Path(c.path).stem, c.path, c.label, c.split, clip_features(root / c.path, params))
+    clips = [DatasetClip(Path(c.path).stem, c.path, c.label, c.split, clip_features(root / c.path, params),
+                         soundfile.info(str(root / c.path)).samplerate)
              for c in manifest.clips]
-    request = {"dataset_dir": "dataset", "manifest": "manifests/tiny.json", "output_dir": "features_out"}
-    result = grading.probe("dataset", request, folders={"dataset": root, "manifests": manifests})
+    # Each clip's audio as it should be read and padded: the probe also runs the student's own
+    # extract_mel_band_energies on it, so that 4.3 judges the dataset code, not the extractor (2.x).
+    inputs = {f"clip_{i}": fit_length(load_audio(root / c.path, SR), params.n_samples) for i, c in enumerate(manifest.clips)}
+    request = {"dataset_dir": "dataset", "manifest": "manifests/tiny.json", "output_dir": "features_out",
+               "clips": [f"clip_{i}" for i in range(len(manifest.clips))], "self_check_clip": "clips/clip_e.flac"}
+    result = grading.probe("dataset", request, inputs=inputs, folders={"dataset": root, "manifests": manifests})
     return manifest, clips, result

@@ -1,7 +1,7 @@
 """1. get_audio_file_data: mono float32 audio at the requested rate, from grader-made files.
 
-1.1-1.4 judge the samples and the rate of one file each; 1.5 judges the types of what every
-call returned, so a float64 array costs one deduction, not four.
+1.1-1.3 judge the samples and the rate (1.3: resampling, by default and to the sr argument);
+1.4 judges the types of what every call returned, so a float64 array costs one deduction.
 """
 
 import pytest
@@ -41,22 +41,19 @@ def test_mixes_stereo_down(feature_run, audio_files, request):
     _check_file(feature_run, audio_files, 1, request)
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(3)
 @pytest.mark.number("1.3")
-def test_resamples_44100(feature_run, audio_files, request):
-    """A 44.1 kHz file is resampled to 22050 Hz"""
-    _check_file(feature_run, audio_files, 2, request)
+def test_resamples_to_the_rate_asked_for(feature_run, audio_files, request):
+    """A 44.1 kHz file is resampled to 22050 Hz by default, and to 16000 Hz with sr=16000"""
+    scenarios = Scenarios("calls")
+    for index, label in ((2, "sr=22050 (default)"), (3, "sr=16000")):
+        with scenarios.scenario(label):
+            _check_file(feature_run, audio_files, index, request)
+    scenarios.verdict()
 
 
 @pytest.mark.points(1)
 @pytest.mark.number("1.4")
-def test_resamples_to_the_sr_argument(feature_run, audio_files, request):
-    """get_audio_file_data(path, sr=16000) resamples to 16000 Hz (the sr argument is used)"""
-    _check_file(feature_run, audio_files, 3, request)
-
-
-@pytest.mark.points(1)
-@pytest.mark.number("1.5")
 def test_returns_float32_and_an_int_rate(feature_run, audio_files):
     """The audio is a float32 array and sr a Python int"""
     response = require(feature_run, "reading audio files with get_audio_file_data")
@@ -64,7 +61,7 @@ def test_returns_float32_and_an_int_rate(feature_run, audio_files):
     scenarios = Scenarios("files")
     for report, audio_file in zip(response["files"], files):
         if "array" not in report:
-            continue  # what it returned instead is judged by 1.1-1.4
+            continue  # what it returned instead is judged by 1.1-1.3
         with scenarios.scenario(audio_file.description):
             what = _what(report, audio_file)
             if report.get("audio_dtype") != "float32":

@@ -120,6 +120,11 @@ def test_reader_refuses_pickles(serialization):
     pickled = response.get("pickled")
     if pickled is None:
         fail("feature_extraction_<name>.py defines no function load_features_and_class")
+    # Refusing means something only for a reader that reads a normal file (3.3).
+    normal = response.get("read", {})
+    if "failure" in normal:
+        fail(describe_failure(normal["failure"], doing=f"load_features_and_class('given/{case.given_name}')")
+             + "\n(a reader that cannot read a normal feature file cannot be checked for refusing pickles)")
     if pickled["accepted"]:
         fail("load_features_and_class('given/clip_pickled.npz'), whose 'label' is a pickled Python object, returned "
              f"{pickled['returned']}; expected it to refuse the file: open feature files with "

@@ -99,6 +99,10 @@ def _run(runs, case):
         fail(f"{case.describe()}: train() did not finish: {result.describe()}")
     if "failure" in run:
         fail(describe_failure(run["failure"], doing=f"{case.describe()}: train()"))
+    if run["train_passes"] == 0 or run["val_passes"] == 0:
+        loader = "training" if run["train_passes"] == 0 else "validation"
+        fail(f"{case.describe()}: train() returned without iterating over the {loader} loader, so there is "
+             "nothing to judge: train for one epoch after another and validate after each")
     return run
 
 

@@ -165,7 +165,7 @@ def _folder_files(folder: Path, prefix: str) -> dict[str, bytes]:
         if not path.is_file():
             continue
         name = f"{prefix}/{path.relative_to(folder).as_posix()}"
-        if contents.is_ignored(name) or "__pycache__" in name or name.endswith(".pyc"):
+        if contents.is_ignored(name) or contents.autograder_forbidden(name):
             continue
         files[check_name(name)] = path.read_bytes()
     return files

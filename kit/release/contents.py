@@ -115,7 +115,9 @@ AUTOGRADER_DATA: dict[str, tuple[str, ...]] = {
     "ex01_features": ("data_manifests/embedded/", "data_manifests/embedded.json"),
 }
 # Never inside the autograder zip either.
-AUTOGRADER_FORBIDDEN = ("solutions/*", "autograder/examples/*", "*.pyc", "*__pycache__*", ".venv/*", "tests/test_*")
+# Grader-validity variants quote the reference solution and only `make validate` reads them.
+AUTOGRADER_FORBIDDEN = ("solutions/*", "autograder/examples/*", "autograder/*/variants/*", "*.pyc", "*__pycache__*",
+                        ".venv/*", "tests/test_*")
 
 
 def autograder_forbidden(name: str) -> bool:

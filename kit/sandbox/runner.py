@@ -75,7 +75,10 @@ class ProbeResult:
             return f"your code ran out of memory (limit {self.limits.memory_mb} MB)"
         if self.status == "error":
             error = self.response.get("error", {})
-            text = f"{error.get('type', 'Error')}: {error.get('message', '')}".strip()
+            kind = error.get("type", "Error")
+            # StudentCodeError carries a message written for the student; its name is ours.
+            text = (str(error.get("message", "")) if kind == "StudentCodeError"
+                    else f"{kind}: {error.get('message', '')}").strip()
             where = error.get("where")
             return f"{text}\n{where}" if where else text
         tail = self.stderr.strip().splitlines()[-8:]

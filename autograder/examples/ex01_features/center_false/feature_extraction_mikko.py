@@ -60,5 +60,7 @@ def extract_dataset_features(dataset_dir, manifest_path, output_dir):
 
 
 if __name__ == "__main__":
-    n = extract_dataset_features("music_speech_dataset", "music_speech_dataset/manifest.json", "features")
+    import sys
+
+    n = extract_dataset_features(sys.argv[1], sys.argv[2], sys.argv[3])
     print("wrote", n, "files")
