@@ -13,7 +13,7 @@ import zipfile
 
 import numpy as np
 
-from kit.grading.checks import describe_failure
+from kit.grading.checks import check_dtype, check_shape, check_value, describe_failure
 from kit.grading.pytest_plugin import fail
 
 ATOL = 1e-3  # on log10 band energies
@@ -229,9 +229,6 @@ def read_feature_bytes(what: str, data: bytes) -> dict[str, np.ndarray]:
 
 
 def check_label_array(what: str, label: np.ndarray, expected: int) -> None:
-    if label.shape != ():
-        fail(f"{what}: 'label' has shape {shape_text(label.shape)}, expected a scalar (shape ()) int64")
-    if label.dtype.kind not in "iu":
-        fail(f"{what}: 'label' has dtype {label.dtype}, expected int64 (the class id)")
-    if int(label) != expected:
-        fail(f"{what}: got label {int(label)}, expected {expected}")
+    check_shape(label.shape, (), f"{what}: 'label'", hint="a scalar int64, np.int64(label)")
+    check_dtype(label.dtype, "~iu", f"{what}: 'label'", hint="int64, the class id")
+    check_value(int(label), expected, f"{what}: 'label'")

@@ -5,6 +5,7 @@
 """
 
 import pytest
+from probe_schemas import AudioFeaturesResponse
 from feature_checks import check_audio
 
 from kit.grading.checks import Scenarios, fail
@@ -17,7 +18,7 @@ def _what(report, audio_file):
 
 
 def _check_file(feature_run, audio_files, index, request):
-    response = require(feature_run, "reading audio files with get_audio_file_data")
+    response = require(feature_run, "reading audio files with get_audio_file_data", schema=AudioFeaturesResponse)
     folder, files = audio_files
     audio_file = files[index]
     report = response["files"][index]
@@ -56,7 +57,7 @@ def test_resamples_to_the_rate_asked_for(feature_run, audio_files, request):
 @pytest.mark.number("1.4")
 def test_returns_float32_and_an_int_rate(feature_run, audio_files):
     """The audio is a float32 array and sr a Python int"""
-    response = require(feature_run, "reading audio files with get_audio_file_data")
+    response = require(feature_run, "reading audio files with get_audio_file_data", schema=AudioFeaturesResponse)
     folder, files = audio_files
     scenarios = Scenarios("files")
     for report, audio_file in zip(response["files"], files):

@@ -8,6 +8,7 @@ one mistake costs its points once.
 
 import numpy as np
 import pytest
+from probe_schemas import AudioFeaturesResponse
 from feature_checks import check_features, layout_problem, shape_text
 
 from kit.grading.checks import GradingFailure, Scenarios, describe_failure
@@ -16,7 +17,7 @@ from kit.grading.pytest_plugin import fail, require
 
 def _features(feature_run, signals, name):
     """The student's array for signal ``name`` (fails with the student's error if there is none)."""
-    response = require(feature_run, "running extract_mel_band_energies")
+    response = require(feature_run, "running extract_mel_band_energies", schema=AudioFeaturesResponse)
     index = list(signals).index(name)
     report = response["signals"][index]
     signal = signals[name]

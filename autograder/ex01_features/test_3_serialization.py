@@ -7,16 +7,17 @@ The probe returns the raw bytes of whatever the serializer wrote; they are opene
 
 import numpy as np
 import pytest
+from probe_schemas import SerializationResponse
 from feature_checks import check_label_array, read_feature_bytes, shape_text
 
-from kit.grading.checks import describe_failure
+from kit.grading.checks import check_dtype, check_shape, describe_failure
 from kit.grading.pytest_plugin import fail, note, require
 
 
 def _written(serialization):
     """The serializer's report and the bytes of the one file it should have written."""
     case, result = serialization
-    report = require(result, "running serialize_features_and_classes")["serialize"]
+    report = require(result, "running serialize_features_and_classes", schema=SerializationResponse)["serialize"]
     call = f"serialize_features_and_classes('written/{case.name}', features, {case.label})"
     if "missing" in report:
         fail(f"feature_extraction_<name>.py defines no function {report['missing']}")
@@ -56,11 +57,8 @@ def test_file_holds_features_and_label(serialization):
     what = f"the file written by {call}"
     arrays = read_feature_bytes(what, data)
     features = arrays["features"]
-    if features.shape != case.features.shape:
-        fail(f"{what}: 'features' has shape {shape_text(features.shape)}, expected {shape_text(case.features.shape)} "
-             "(the array as given, time x mel)")
-    if features.dtype != np.float32:
-        fail(f"{what}: 'features' has dtype {features.dtype}, expected float32")
+    check_shape(features.shape, case.features.shape, f"{what}: 'features'", hint="the array as given, time x mel")
+    check_dtype(features.dtype, "float32", f"{what}: 'features'")
     if not np.array_equal(features, case.features):
         fail(f"{what}: 'features' differs from the array given (largest difference "
              f"{float(np.max(np.abs(features - case.features))):.3g})")
@@ -72,7 +70,7 @@ def test_file_holds_features_and_label(serialization):
 def test_reader_reads_a_kit_file(serialization):
     """load_features_and_class reads a feature file written by the course's code: (features, label)"""
     case, result = serialization
-    report = require(result, "running load_features_and_class")["read"]
+    report = require(result, "running load_features_and_class", schema=SerializationResponse)["read"]
     call = f"load_features_and_class('given/{case.given_name}')"
     if "missing" in report:
         fail(f"feature_extraction_<name>.py defines no function {report['missing']}")
@@ -99,7 +97,7 @@ def test_reader_reads_a_kit_file(serialization):
 def test_serializer_creates_the_folder(serialization):
     """The serializer creates the file's folder when it does not exist yet"""
     case, result = serialization
-    response = require(result, "running serialize_features_and_classes")
+    response = require(result, "running serialize_features_and_classes", schema=SerializationResponse)
     nested = response.get("nested")
     call = f"serialize_features_and_classes('nested/new/{case.name}', features, {case.label})"
     if nested is None:
@@ -116,7 +114,7 @@ def test_serializer_creates_the_folder(serialization):
 def test_reader_refuses_pickles(serialization):
     """load_features_and_class reads with allow_pickle=False: a file holding a pickled object is refused"""
     case, result = serialization
-    response = require(result, "running load_features_and_class")
+    response = require(result, "running load_features_and_class", schema=SerializationResponse)
     pickled = response.get("pickled")
     if pickled is None:
         fail("feature_extraction_<name>.py defines no function load_features_and_class")

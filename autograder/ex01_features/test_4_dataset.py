@@ -8,6 +8,7 @@ padded or cropped to ``nominal_duration`` (same T for every clip).
 
 import numpy as np
 import pytest
+from probe_schemas import DatasetResponse
 from feature_checks import check_features, frames_center_false, read_feature_bytes
 
 from kit.grading.checks import GradingFailure, describe_failure
@@ -18,7 +19,7 @@ CALL = "extract_dataset_features('dataset', 'manifests/tiny.json', 'features_out
 
 def _run(dataset):
     manifest, clips, result = dataset
-    response = require(result, f"running {CALL}")
+    response = require(result, f"running {CALL}", schema=DatasetResponse)
     if "failure" in response:
         fail(describe_failure(response["failure"], doing=CALL))
     return manifest, clips, response, result.arrays
@@ -141,7 +142,7 @@ def test_features_match_the_reference(dataset, request):
 def test_script_runs_from_another_folder(dataset):
     """python feature_extraction_<name>.py <dataset> <manifest> <output>, started from another folder, writes the features"""
     manifest, clips, result = dataset
-    response = require(result, "running your script")
+    response = require(result, "running your script", schema=DatasetResponse)
     script = response.get("script")
     if script is None:
         fail(f"running your script: {result.describe()}")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pytest
 from probe_schemas import TrainingResponse
 
-from kit.grading.checks import Scenarios, describe_failure, fail
+from kit.grading.checks import Scenarios, check_exists, describe_failure, fail
 from kit.grading.pytest_plugin import require
 
 NAN, INF = float("nan"), float("inf")
@@ -218,10 +218,8 @@ def test_history_format(runs):
     """The returned dict has one float per epoch run: mean training loss and mean validation loss over examples"""
     def check(run, case):
         history = _history(run, case)
-        missing = [key for key in KEYS if key not in history]
-        if missing:
-            fail(f"{case.describe()}: the dict returned by train() has no {', '.join(map(repr, missing))} "
-                 f"(it has {sorted(history)})")
+        for key in KEYS:
+            check_exists(history, key, f"{case.describe()}: the dict returned by train()")
         epochs = run["train_passes"]
         for key in ("train_losses", "val_losses"):
             values = history[key]

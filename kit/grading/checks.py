@@ -1,8 +1,9 @@
 """How a grader judges what came back from a probe: one way to write a check.
 
 A check fails with a message the student reads as is (got/expected). The ladder
-``exists -> type -> shape -> dtype -> values`` stops at the first rung that fails, as
-PrairieLearn's ``Feedback.check_*`` does::
+``exists -> type -> shape -> dtype -> values`` (``check_exists``, ``check_type``,
+``check_shape``, ``check_dtype``, ``check_value``/``check_close``) stops at the first rung that
+fails, as PrairieLearn's ``Feedback.check_*`` does::
 
     value = check_exists(history, "stop_epoch", "the dict returned by train()")
     check_type(value, int, "stop_epoch")
@@ -85,6 +86,15 @@ def check_shape(shape: Any, expected: tuple | list, what: str, *, hint: str = ""
     got = tuple(shape) if isinstance(shape, (list, tuple)) else shape
     if got != tuple(expected):
         fail(f"{what} has shape {got}, expected {tuple(expected)}" + (f"; {hint}" if hint else ""))
+
+
+def check_dtype(dtype: Any, expected: str, what: str, *, hint: str = "") -> None:
+    """``expected`` is a numpy dtype name ('float32') or, with a leading '~', kinds ('~iu': any integer)."""
+    kinds = expected[1:] if expected.startswith("~") else None
+    ok = getattr(dtype, "kind", None) in kinds if kinds else str(dtype) == expected
+    if not ok:
+        wanted = {"iu": "an integer dtype", "f": "a floating dtype"}.get(kinds, expected) if kinds else expected
+        fail(f"{what} has dtype {dtype}, expected {wanted}" + (f"; {hint}" if hint else ""))
 
 
 def check_value(got: Any, expected: Any, what: str, *, why: str = "") -> None:

@@ -1,0 +1,62 @@
+"""The check ladder, partial credit over scenarios, the failure decoder and probe schemas."""
+
+import numpy as np
+import pytest
+from pydantic import BaseModel
+
+from kit.grading.checks import (GradingFailure, PartialCredit, ProbeSchemaError, Scenarios, check_dtype, check_exists,
+                                check_shape, check_type, check_value, decode, describe_failure, fail)
+
+
+def test_ladder_says_got_and_expected():
+    with pytest.raises(GradingFailure, match=r"has no 'best_epoch' key \(it has \['stop_epoch'\]\)"):
+        check_exists({"stop_epoch": 3}, "best_epoch", "the dict returned by train()")
+    with pytest.raises(GradingFailure, match="got True of type bool, expected int"):
+        check_type(True, int, "conv_output_size(5, 3)")
+    with pytest.raises(GradingFailure, match=r"has shape \(40, 65\), expected \(65, 40\); transpose"):
+        check_shape((40, 65), (65, 40), "features", hint="transpose")
+    with pytest.raises(GradingFailure, match="has dtype float32, expected an integer dtype"):
+        check_dtype(np.dtype("float32"), "~iu", "label")
+    check_dtype(np.dtype("int64"), "~iu", "label")
+    with pytest.raises(GradingFailure, match=r"got 5, expected 6 \(epochs count from 1\)"):
+        check_value(5, 6, "stop_epoch", why="epochs count from 1")
+
+
+def test_scenarios_give_partial_credit_and_report_the_first_failure():
+    scenarios = Scenarios("tables")
+    for label, ok in (("a", True), ("b", False), ("c", True), ("d", False)):
+        with scenarios.scenario(label):
+            if not ok:
+                fail(f"table {label} is wrong")
+    with pytest.raises(PartialCredit) as raised:
+        scenarios.verdict()
+    assert raised.value.fraction == 0.5
+    assert str(raised.value).startswith("table b is wrong\n(right for 2 of 4 tables)")
+
+
+def test_scenarios_all_wrong_is_a_plain_failure_and_grader_errors_propagate():
+    scenarios = Scenarios("settings")
+    with scenarios.scenario("only"):
+        fail("wrong")
+    with pytest.raises(GradingFailure) as raised:
+        scenarios.verdict()
+    assert not isinstance(raised.value, PartialCredit)
+    with pytest.raises(KeyError):  # a grader's own bug is not a student's failed scenario
+        with Scenarios("x").scenario("y"):
+            {}["missing"]
+
+
+def test_describe_failure_is_the_one_decoder():
+    text = describe_failure({"type": "ValueError", "message": "bad shape", "where": "File x, line 3"},
+                            doing="MyCNNSystem(n_frames=77)")
+    assert text == "MyCNNSystem(n_frames=77) raised ValueError: bad shape\nFile x, line 3"
+    assert describe_failure(None, doing="train()") == "train() raised Error"
+
+
+def test_decode_reports_a_schema_mismatch_as_the_graders_problem():
+    class Response(BaseModel):
+        cases: dict[str, int]
+
+    assert decode(Response, {"cases": {"a": 1}}, probe="training").cases == {"a": 1}
+    with pytest.raises(ProbeSchemaError, match="probe 'training': cases.a"):
+        decode(Response, {"cases": {"a": "many"}}, probe="training")
