@@ -37,11 +37,18 @@ $(VENV)/.installed: requirements.lock constraints.txt pyproject.toml
 	  (apt-get install -y -q bubblewrap >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q bubblewrap >/dev/null)) \
 	    || echo "WARNING: could not install bubblewrap; grading runs with the weaker fallback sandbox"; \
 	fi
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -c constraints.txt -r requirements.lock
-	$(PY) -m pip install -q -c constraints.txt --no-deps -e .
-	touch $@
+	@$(PYTHON) -c 'import sys; sys.exit(0 if (3, 11, 2) <= sys.version_info[:3] < (3, 12) else 1)' 2>/dev/null || { \
+	  echo "The kit needs Python 3.11 (3.11.2 or newer; Debian 12's /usr/bin/python3 works);" \
+	       "$(PYTHON) is $$(command -v $(PYTHON) >/dev/null && $(PYTHON) --version 2>&1 || echo 'not found'). Run: make PYTHON=/path/to/python3.11"; exit 1; }
+	@mkdir -p build; started=$$(date +%s); \
+	echo "setting up $(VENV) with $$($(PYTHON) --version): pinned packages from requirements.lock, CPU-only torch (about 1.5 GB; pip's output goes to build/setup.log)"; \
+	{ (test -x $(PY) || $(PYTHON) -m venv $(VENV)) && \
+	  $(PY) -m pip install --upgrade pip && \
+	  $(PY) -m pip install -c constraints.txt -r requirements.lock && \
+	  $(PY) -m pip install -c constraints.txt --no-deps -e . ; } > build/setup.log 2>&1 || { \
+	  echo "set-up failed; the last lines of build/setup.log:"; grep -v "^WARNING: Location" build/setup.log | tail -15; exit 1; }; \
+	echo "installed $$($(PY) -m pip list --format=freeze 2>/dev/null | wc -l) packages in $$(( $$(date +%s) - started )) s (torch $$($(PY) -c 'import torch; print(torch.__version__)'))"
+	@touch $@
 
 data: setup
 	$(KIT) data --dataset $(DATASET) $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") $(if $(ARCHIVE),--archive "$(ARCHIVE)")
