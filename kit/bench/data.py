@@ -16,9 +16,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from kit.paths import REPO
 
 WARM_TARGET = 20.0
-REPO = Path(__file__).resolve().parents[2]
 
 
 def _kit_data(*args: str) -> float:

@@ -5,6 +5,9 @@
    seed and batch size, in one plain process. The ratio is the price of the sandbox, the
    separate probes and the other checks.
 2. All example submissions graded with JOBS=1 and with JOBS=2 (ratio = speed-up).
+
+``run()`` returns whether both targets are met: graded/bare at most ``OVERHEAD_TARGET`` and
+JOBS=2 at least ``PARALLEL_TARGET`` times faster than JOBS=1.
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ import time
 from pathlib import Path
 
 from kit.grading.config import REPO, load_config
+
+OVERHEAD_TARGET = 1.3  # graded / bare train-and-test (issue: grading at the speed of training)
+PARALLEL_TARGET = 1.5  # JOBS=1 / JOBS=2 on 2 cores
 
 BARE_RUN = """
 import sys, torch
@@ -58,11 +64,15 @@ def run() -> bool:
                             "--results-json", str(tmp / "reference.json")])
         print(f"reference, bare train+test in one process: {bare:6.1f} s ({output.strip().splitlines()[-1]})")
         print(f"reference, graded in the sandbox:          {graded:6.1f} s")
-        print(f"ratio graded / bare: {graded / bare:.2f}x")
+        overhead_ok = graded / bare <= OVERHEAD_TARGET
+        print(f"ratio graded / bare: {graded / bare:.2f}x -> {'PASS' if overhead_ok else 'FAIL'} "
+              f"(target <= {OVERHEAD_TARGET:g}x)")
         batch = {}
         for jobs in (1, 2):
             batch[jobs], _ = _timed([python, "-m", "kit", "grade", "--jobs", str(jobs), "--force",
                                      "--out", str(tmp / f"jobs{jobs}")])
             print(f"all examples, JOBS={jobs}: {batch[jobs]:6.1f} s")
-        print(f"ratio JOBS=1 / JOBS=2: {batch[1] / batch[2]:.2f}x")
-    return True
+        parallel_ok = batch[1] / batch[2] >= PARALLEL_TARGET
+        print(f"ratio JOBS=1 / JOBS=2: {batch[1] / batch[2]:.2f}x -> {'PASS' if parallel_ok else 'FAIL'} "
+              f"(target >= {PARALLEL_TARGET:g}x)")
+    return overhead_ok and parallel_ok

@@ -24,8 +24,8 @@ import threading
 import time
 import zipfile
 from pathlib import Path
+from kit.paths import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 ASSIGNMENT = "ex02_cnn"
 DATASET = "embedded"
 SAMPLE_SECONDS = 0.1

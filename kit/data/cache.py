@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
 import time
 from dataclasses import dataclass
@@ -31,8 +30,9 @@ from pathlib import Path
 from kit.data.features import FeatureParams
 from kit.data.manifest import SPLIT_FOLDERS, Manifest, ManifestError, load_manifest, manifest_digest
 from kit.data.verify import Verification, _progress_bar, verify_dataset
+from kit.paths import REPO
+from kit.files import atomic_write_text
 
-REPO = Path(__file__).resolve().parents[2]
 MANIFEST_DIR = REPO / "data_manifests"
 DEFAULT_CACHE = REPO / "build" / "cache"
 FEATURE_CODE_VERSION = 1  # bump when the extraction code changes what it writes
@@ -270,9 +270,7 @@ def _fill(folder, key, manifest, params, verification, entries, complete, progre
         "feature_code_version": FEATURE_CODE_VERSION,
         "clips": entries,
     }
-    tmp = folder / f"{COMPLETE}.{os.getpid()}.part"
-    tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
-    tmp.replace(folder / COMPLETE)
+    atomic_write_text(folder / COMPLETE, json.dumps(record, indent=1))
     return len(todo)
 
 

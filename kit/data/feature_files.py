@@ -16,21 +16,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from kit.files import atomic_path
 
 FEATURE_SUFFIX = ".npz"
 
 
 def write_feature_file(path: str | Path, features: np.ndarray, label: int | None) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     arrays = {"features": np.asarray(features, dtype=np.float32)}
     if label is not None:
         arrays["label"] = np.asarray(label, dtype=np.int64)
-    # Write to a temporary name first so an interrupted run never leaves a half file.
-    tmp = path.with_name(path.name + ".part")
-    with open(tmp, "wb") as handle:
+    # An interrupted run never leaves a half file.
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
         np.savez(handle, **arrays)
-    tmp.replace(path)
 
 
 def read_feature_file(path: str | Path) -> tuple[np.ndarray, int | None]:

@@ -16,8 +16,9 @@ import sys
 from pathlib import Path
 
 from kit.data.manifest import Manifest, load_manifest, parse_manifest, save_manifest
+from kit.paths import REPO
 
-MANIFEST_DIR = Path(__file__).resolve().parents[2] / "data_manifests"
+MANIFEST_DIR = REPO / "data_manifests"
 SOURCE = MANIFEST_DIR / "sources" / "gtzan_music_speech.mf"
 OUTPUT = MANIFEST_DIR / "gtzan_music_speech.json"
 LABELS = ["speech", "music"]  # class id 0 is speech, 1 is music (DEVELOPERS.md)

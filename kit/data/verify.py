@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from kit.data.manifest import SPLIT_FOLDERS, Archive, AudioFormat, Clip, Manifest, sha256_of_file
+from kit.files import atomic_write_text
 
 AUDIO_SUFFIXES = {".wav", ".wave", ".flac", ".ogg", ".oga", ".mp3", ".au", ".snd", ".aif", ".aiff", ".m4a", ".opus"}
 RECORD_VERSION = 1
@@ -312,10 +313,7 @@ def _load_record(path: Path | None, root: Path) -> dict:
 
 
 def _save_record(path: Path, record: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.part")
-    tmp.write_text(json.dumps(record, indent=0, sort_keys=True), encoding="utf-8")
-    tmp.replace(path)
+    atomic_write_text(path, json.dumps(record, indent=0, sort_keys=True))
 
 
 def _clip_spec(clip: Clip, fmt: AudioFormat) -> str:

@@ -28,7 +28,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from kit.grading import intake
 from kit.grading.config import AUTOGRADER, AssignmentConfig
-from kit.grading.results import (TestResult, atomic_write_text, feedback_text, max_total, results_document,
+from kit.files import atomic_write_text
+from kit.grading.results import (TestResult, feedback_text, max_total, results_document,
                                  write_grades_csv)
 from kit.grading.report import write_report
 

@@ -14,9 +14,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from kit.sandbox.runner import Limits
+from kit.paths import AUTOGRADER, REPO
 
-REPO = Path(__file__).resolve().parents[2]
-AUTOGRADER = REPO / "autograder"
 
 
 class _Strict(BaseModel):
@@ -30,17 +29,6 @@ class StudentFile(_Strict):
     marker: str = Field(description="text the file must contain, used to recognise a misnamed file")
 
 
-class LimitSet(_Strict):
-    wall_seconds: float = 60.0
-    memory_mb: int = 3072
-    output_kb: int = 32
-    file_mb: int = 256
-    threads: int = 1
-
-    def limits(self) -> Limits:
-        return Limits(**self.model_dump())
-
-
 class AssignmentConfig(_Strict):
     id: str
     title: str
@@ -49,7 +37,7 @@ class AssignmentConfig(_Strict):
     examples_from: dict[str, str] = Field(
         default_factory=dict, description="example id -> repo folder its files are taken from"
     )
-    limits: dict[str, LimitSet] = Field(
+    limits: dict[str, Limits] = Field(
         description="sandbox limits per probe ('<probe>' or '<probe>.<dataset>'); 'default' for the rest"
     )
     settings: dict[str, dict] = Field(default_factory=dict, description="grader-specific settings")
@@ -65,7 +53,7 @@ class AssignmentConfig(_Strict):
         """Limits of a probe: ``limits."<probe>.<dataset>"``, else ``limits.<probe>``, else default."""
         for key in (f"{probe}.{dataset}", probe, "default"):
             if key in self.limits:
-                return self.limits[key].limits()
+                return self.limits[key]
         raise KeyError("config.toml has no [limits.default]")
 
     def timeout_for(self, dataset: str) -> float:

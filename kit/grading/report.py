@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from kit.grading.config import AssignmentConfig
-from kit.grading.results import atomic_write_text, max_total
+from kit.files import atomic_write_text
+from kit.grading.results import max_total
 
 
 def write_report(path: Path, config: AssignmentConfig, documents: dict[str, dict], outcomes) -> None:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from kit.files import atomic_path, atomic_write_text
 
 VISIBILITIES = {"hidden", "after_due_date", "after_published", "visible"}
 
@@ -23,14 +23,6 @@ class TestResult:
     max_score: float
     output: str
     visibility: str = "visible"
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def results_document(tests: list[TestResult], *, execution_time: float, output: str = "") -> dict:
@@ -85,10 +77,7 @@ def write_grades_csv(path: Path, documents: dict[str, dict]) -> None:
             {"submission": submission, **{c: scores.get(c, "") for c in columns},
              "total": document["score"], "max_total": max_total(document)}
         )
-    path = Path(path)
-    tmp = path.with_name(path.name + ".part")
-    with open(tmp, "w", newline="", encoding="utf-8") as handle:
+    with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=["submission", *columns, "total", "max_total"])
         writer.writeheader()
         writer.writerows(rows)
-    os.replace(tmp, path)

@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -36,6 +35,7 @@ from typing import Any
 
 from otter.plugins import AbstractOtterPlugin
 from otter.test_files import GradingResults
+from kit.processes import kill_group
 
 PLUGIN_NAME = "kit.release.otter_plugin.KitEnginePlugin"
 ENTRY_NOTEBOOK = "kit_entry.ipynb"
@@ -119,10 +119,7 @@ def _tail(path: Path) -> str:
 
 
 def _kill_group(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    kill_group(process)
     process.wait()
 
 

@@ -24,8 +24,8 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from kit.paths import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 BEGIN = "BEGIN SOLUTION"
 END = "END SOLUTION"
 DEFAULT_MESSAGE = "see the handout"

@@ -20,8 +20,8 @@ from kit.data.manifest import load_manifest, manifest_json
 from kit.release.pins import lock_pins, normalise, parse_pins
 from kit.release import contents
 from kit.release.zipfiles import write_zip
+from kit.paths import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 
 
 class ReleaseError(RuntimeError):

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Iterable, Mapping
 
 import numpy as np
+from kit.files import atomic_path
 
 # The earliest timestamp a zip can hold; using it says "no meaningful time".
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
@@ -69,16 +70,13 @@ def write_zip(
     for name in directories:
         name = check_name(name.rstrip("/") + "/")
         entries[name] = (None, DIR_MODE)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    with zipfile.ZipFile(tmp, "w") as archive:
+    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w") as archive:
         for name in sorted(entries):
             content, mode = entries[name]
             if content is None:
                 archive.writestr(_info(name, mode, directory=True), b"")
             else:
                 archive.writestr(_info(name, mode), content, compresslevel=COMPRESS_LEVEL)
-    tmp.replace(path)
     return path
 
 

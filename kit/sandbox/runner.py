@@ -12,7 +12,6 @@ import json
 import os
 import resource
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -23,8 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 
 from kit.sandbox import isolation as iso
+from kit.processes import kill_group
 
 RUNTIME = Path(__file__).with_name("probe_runtime.py")
 MAX_RESPONSE_BYTES = 4 << 20
@@ -32,19 +33,16 @@ NUMBA_CACHE_FOLDER = "_numba_cache"  # where a pre-compiled numba cache is stage
 _ARRAY_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 
 
-@dataclass(frozen=True)
-class Limits:
-    """Resource limits of one sandboxed run."""
+class Limits(BaseModel):
+    """Resource limits of one sandboxed run; also the schema of ``[limits.*]`` in config.toml."""
 
-    wall_seconds: float = 60.0
-    memory_mb: int = 3072
-    output_kb: int = 32  # of stdout and of stderr kept for feedback; the rest is discarded
-    file_mb: int = 256  # largest single file the student code may write
-    threads: int = 1  # torch/BLAS threads, so parallel jobs do not fight over the cores
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
-    @classmethod
-    def from_mapping(cls, values: dict[str, Any]) -> "Limits":
-        return cls(**values)
+    wall_seconds: float = Field(default=60.0, gt=0, description="wall-clock limit; the process group is killed")
+    memory_mb: int = Field(default=3072, gt=0, description="address-space limit (RLIMIT_AS)")
+    output_kb: int = Field(default=32, gt=0, description="stdout and stderr kept for feedback; the rest is discarded")
+    file_mb: int = Field(default=256, gt=0, description="largest single file the student code may write")
+    threads: int = Field(default=1, gt=0, description="torch/BLAS threads, so parallel jobs do not fight over the cores")
 
 
 @dataclass
@@ -239,7 +237,7 @@ def run_probe(
             process.wait(timeout=limits.wall_seconds)
         except subprocess.TimeoutExpired:
             timed_out = True
-            _kill_group(process)
+            kill_group(process)
             process.wait()
         for reader in readers:
             reader.join(timeout=5)
@@ -256,13 +254,6 @@ def run_probe(
             elif status == "no_response" and process.returncode not in (0, None):
                 status = "crashed"
         return ProbeResult(status, response, arrays, stdout, stderr, seconds, process.returncode, limits)
-
-
-def _kill_group(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def _looks_like_memory(stderr: str) -> bool:

@@ -8,7 +8,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from kit.grading.goldens import first_line
-from kit.grading.results import atomic_write_text, max_total
+from kit.files import atomic_write_text
+from kit.grading.results import max_total
 from kit.validate.variants import Variant
 
 TARGETS = {"caught": 0.95, "fair": 1.0, "median_failed": 1, "max_failed": 2}
