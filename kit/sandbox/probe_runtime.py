@@ -131,6 +131,61 @@ def import_student(prefix: str, *, alias: bool = True):
     return module
 
 
+class _CappedText:
+    """A text stream that keeps the first ``limit`` characters written to it."""
+
+    def __init__(self, limit: int):
+        self.parts, self.size, self.limit = [], 0, limit
+
+    def write(self, text: str) -> int:
+        if self.size < self.limit:
+            self.parts.append(text[: self.limit - self.size])
+        self.size += len(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def value(self) -> str:
+        return "".join(self.parts)
+
+
+def run_script(prefix: str, args: list[str], *, watch=None, keep: int = 16384) -> dict:
+    """Run the student's ``<prefix><name>.py`` as ``python <file> <args>`` would: as ``__main__``,
+    from a working folder that is not its own, with its output captured (capped).
+
+    ``watch`` is an optional ``sys.setprofile`` function (to see which functions the script
+    calls). Returns ``{"file", "exit_code", "stdout", "stderr"}`` and ``"failure"`` when the
+    script raised.
+    """
+    import contextlib
+    import runpy
+
+    script = find_student_file(prefix)
+    report = {"file": os.path.basename(script), "exit_code": 0}
+    elsewhere = os.path.join(ROOT, "_elsewhere")
+    os.makedirs(elsewhere, exist_ok=True)
+    sys.argv = [script, *args]
+    out, err = _CappedText(keep), _CappedText(keep)
+    os.chdir(elsewhere)
+    try:
+        sys.setprofile(watch)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            runpy.run_path(script, run_name="__main__")
+    except SystemExit as stop:
+        report["exit_code"] = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+        if not isinstance(stop.code, int) and stop.code is not None:
+            err.write(str(stop.code))
+    except BaseException as error:
+        report["exit_code"] = 1
+        report["failure"] = describe_error(error)
+    finally:
+        sys.setprofile(None)
+        os.chdir(ROOT)
+    report.update(stdout=out.value(), stderr=err.value())
+    return report
+
+
 def checkpoint(payload: dict) -> None:
     """Write what is known so far: if the time limit stops the probe, this is what the grader gets."""
     respond(dict(payload, incomplete=True))

@@ -144,20 +144,8 @@ def read_back(module, files, output):
 
 def run_script(request):
     """The file run as a script, as a student runs it, from a folder that is not its own."""
-    import contextlib
-    import io
-    import runpy
-    import sys
-
-    script = rt.find_student_file("feature_extraction_")
-    report = {"file": os.path.basename(script)}
-    elsewhere = os.path.join(rt.ROOT, "_elsewhere")
-    os.makedirs(elsewhere, exist_ok=True)
     output = os.path.join(rt.ROOT, "script_out")
-    sys.argv = [script, os.path.join(rt.ROOT, request["dataset_dir"]), os.path.join(rt.ROOT, request["manifest"]), output]
-    out, err = io.StringIO(), io.StringIO()
-    report["exit_code"] = 0
-    os.chdir(elsewhere)
+    argv = [os.path.join(rt.ROOT, request["dataset_dir"]), os.path.join(rt.ROOT, request["manifest"]), output]
     calls = []
 
     def watch(frame, event, arg):
@@ -165,22 +153,10 @@ def run_script(request):
         if event == "call" and frame.f_code.co_name == "extract_dataset_features" and len(calls) < 3:
             calls.append([str(value) for value in list(frame.f_locals.values())[:3]])
 
-    try:
-        sys.setprofile(watch)
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            runpy.run_path(script, run_name="__main__")
-    except SystemExit as stop:
-        report["exit_code"] = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
-    except BaseException as error:
-        report["exit_code"] = 1
-        report["failure"] = rt.describe_error(error)
-    finally:
-        sys.setprofile(None)
-        os.chdir(rt.ROOT)
-    report["called_with"] = calls
-    report["argv"] = sys.argv[1:4]
-    report["stderr"] = err.getvalue()[-2000:]
-    report["n_files"] = sum(name.endswith(".npz") for _, _, names in os.walk(output) for name in names)
+    report = rt.run_script("feature_extraction_", argv, watch=watch, keep=4000)
+    del report["stdout"]
+    report.update(called_with=calls, argv=argv, stderr=report["stderr"][-2000:],
+                  n_files=sum(name.endswith(".npz") for _, _, names in os.walk(output) for name in names))
     return report
 
 

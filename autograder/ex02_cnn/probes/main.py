@@ -7,32 +7,10 @@ this data is replaced as in the other probes (those bugs are charged elsewhere).
 captured (capped) and returned for the trusted side to read.
 """
 
-import contextlib
 import os
-import runpy
-import sys
 
 import _probe_runtime as rt
 from _model_support import load_model_module, model_class_for
-
-KEEP = 16384
-
-
-class CappedText:
-    def __init__(self):
-        self.parts, self.size = [], 0
-
-    def write(self, text):
-        if self.size < KEEP:
-            self.parts.append(text[: KEEP - self.size])
-        self.size += len(text)
-        return len(text)
-
-    def flush(self):
-        pass
-
-    def value(self):
-        return "".join(self.parts)
 
 
 def probe(request):
@@ -43,26 +21,10 @@ def probe(request):
     module, response["formula_substituted"] = load_model_module(alias=False)
     model_class, response["stand_in"] = model_class_for(module, request["frames"], request["mels"])
     module.MyCNNSystem = model_class
-    elsewhere = os.path.join(rt.ROOT, "_elsewhere")
-    os.makedirs(elsewhere, exist_ok=True)
-    os.chdir(elsewhere)
-    script = os.path.join(rt.ROOT, response["training_file"])
-    sys.argv = [script, data, *request["args"]]
-    out, err = CappedText(), CappedText()
-    exit_code = 0
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            runpy.run_path(script, run_name="__main__")
-    except SystemExit as stop:
-        exit_code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
-        if not isinstance(stop.code, int) and stop.code is not None:
-            err.write(str(stop.code))
-    except BaseException as error:
-        exit_code = 1
-        response["failure"] = rt.describe_error(error)
-    finally:
-        os.chdir(rt.ROOT)
-    response.update(exit_code=exit_code, stdout=out.value(), stderr=err.value())
+    script = rt.run_script("training_", [data, *request["args"]])
+    response.update(exit_code=script["exit_code"], stdout=script["stdout"], stderr=script["stderr"])
+    if "failure" in script:
+        response["failure"] = script["failure"]
     return response
 
 
