@@ -14,13 +14,20 @@ def normalise(name: str) -> str:
 
 
 def parse_pins(text: str) -> dict[str, tuple[str, str]]:
-    """{normalised name: (requirement line, version)} of every exact pin in ``text``."""
+    """{normalised name: (requirement line, version)} of every exact pin in ``text``.
+
+    A pin with an environment marker (``soupsieve==2.10 ; python_full_version < "3.11.5"``)
+    is keyed ``name;marker``, so that the lock's per-interpreter alternatives all survive.
+    """
     pins = {}
     for line in text.splitlines():
         line = line.strip()
         match = _PIN.match(line)
         if match:
-            pins[normalise(match.group(1))] = (line, match.group(3))
+            key = normalise(match.group(1))
+            if ";" in line:
+                key += ";" + line.split(";", 1)[1].strip()
+            pins[key] = (line, match.group(3))
     return pins
 
 
