@@ -56,9 +56,8 @@ def _explain(response):
                 f"{response['model_file']}: change the import to `from {response['model_file'][:-3]} import MyCNNSystem`.")
     paths = [p for p in re.findall(r"(?<![\w.\-])(/[\w.\-/ ]*[\w.\-]|[A-Za-z]:\\[^'\s]+)", message)
              if not p.startswith(response["data"]) and not p.startswith("/sandbox")]
-    path = re.match(r"(.*)", paths[0]) if paths else None
-    if kind in ("FileNotFoundError", "NotADirectoryError", "PermissionError") and path:
-        return (f"{command} failed: main() opened {path.group(1)!r}, a path of your own computer. Take the data "
+    if kind in ("FileNotFoundError", "NotADirectoryError", "PermissionError") and paths:
+        return (f"{command} failed: main() opened {paths[0]!r}, a path of your own computer. Take the data "
                 "folder from the command line (argparse or sys.argv) and open nothing else.\n"
                 + describe_failure(failure, doing="main()"))
     if kind in ("FileNotFoundError", "NotADirectoryError"):

@@ -2,7 +2,7 @@
 
 A check fails with a message the student reads as is (got/expected). The ladder
 ``exists -> type -> shape -> dtype -> values`` (``check_exists``, ``check_type``,
-``check_shape``, ``check_dtype``, ``check_value``/``check_close``) stops at the first rung that
+``check_shape``, ``check_dtype``, ``check_value``) stops at the first rung that
 fails, as PrairieLearn's ``Feedback.check_*`` does::
 
     value = check_exists(history, "stop_epoch", "the dict returned by train()")
@@ -100,11 +100,6 @@ def check_dtype(dtype: Any, expected: str, what: str, *, hint: str = "") -> None
 def check_value(got: Any, expected: Any, what: str, *, why: str = "") -> None:
     if got != expected:
         fail(f"{what}: got {got!r}, expected {expected!r}" + (f" ({why})" if why else ""))
-
-
-def check_close(got: float, expected: float, what: str, *, atol: float = 1e-6, rtol: float = 1e-6, why: str = "") -> None:
-    if not isinstance(got, (int, float)) or isinstance(got, bool) or abs(got - expected) > atol + rtol * abs(expected):
-        fail(f"{what}: got {got!r}, expected {expected:.6g}" + (f" ({why})" if why else ""))
 
 
 class Scenarios:
