@@ -29,8 +29,8 @@ def test_reference_clears_the_threshold_with_a_margin(context, seed):
     result = context.probe("accuracy", request, folders={"data": context.features / "public"})
     assert result.ok, result.describe()
     labels = heldout_labels(context.features)
-    names = result.response["test_names"]
-    accuracy = predictions_accuracy(result.arrays["test_logits"], [labels[n] for n in names])
+    names = result.response["heldout_names"]
+    accuracy = predictions_accuracy(result.arrays["heldout_logits"], [labels[n] for n in names])
     assert accuracy >= threshold + MARGIN, f"seed {seed}: reference accuracy {accuracy:.3f}, threshold {threshold}"
 
 

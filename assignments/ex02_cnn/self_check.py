@@ -4,8 +4,8 @@ Run from this folder:
 
     python self_check.py
 
-It finds your ``my_cnn_system_<yourname>.py`` and ``training_<yourname>.py`` next to this
-file and runs a few quick checks (well under a minute on a laptop CPU). Passing them does
+It finds your ``dataset_class_<yourname>.py``, ``my_cnn_system_<yourname>.py`` and
+``training_<yourname>.py`` next to this file and runs a few quick checks (well under a minute on a laptop CPU). Passing them does
 not guarantee full marks: the graders test more settings, the early-stopping rule on
 scripted validation losses, and the accuracy on a held-out split.
 """
@@ -13,6 +13,7 @@ scripted validation losses, and the accuracy on a held-out split.
 import importlib.util
 import math
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -57,7 +58,7 @@ def find_file(pattern: str, example: str) -> Path:
 
 def import_file(path: Path):
     if str(HERE) not in sys.path:
-        sys.path.insert(0, str(HERE))  # so your files can import each other and music_speech_data
+        sys.path.insert(0, str(HERE))  # so your files can import each other
     spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[path.stem] = module
@@ -75,6 +76,59 @@ def attribute(module, name: str):
 
 
 # --- the checks ----------------------------------------------------------------------------
+
+def write_tiny_folder(root: Path) -> dict:
+    """training/ (5 clips), validation/ (3), testing/ (2) of (20, 40) features; {split: [(features, label)]}."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    clips = {}
+    for split, count in (("training", 5), ("validation", 3), ("testing", 2)):
+        (root / split).mkdir(parents=True)
+        clips[split] = []
+        for index in range(count):
+            features = rng.normal(-5.0, 1.0, (20, 40)).astype(np.float32)
+            label = np.int64(index % 2)
+            np.savez(root / split / f"clip_{index}.npz", features=features, label=label)
+            clips[split].append((features, int(label)))
+    return clips
+
+
+def check_dataset(datasets) -> None:
+    dataset_class = attribute(datasets, "MyDataset")
+    get_data_loaders = attribute(datasets, "get_data_loaders")
+    with tempfile.TemporaryDirectory() as tmp:
+        clips = write_tiny_folder(Path(tmp))
+        for split, expected in clips.items():
+            dataset = dataset_class(str(Path(tmp) / split))
+            expect(len(dataset) == len(expected), f"len(MyDataset('{split}')): got {len(dataset)}, expected {len(expected)}")
+            features, label = dataset[0]
+            expect(isinstance(features, torch.Tensor) and features.dtype == torch.float32,
+                   f"MyDataset('{split}')[0] features: got {type(features).__name__} "
+                   f"{getattr(features, 'dtype', '')}, expected a float32 tensor")
+            expect(tuple(features.shape) == (20, 40), f"MyDataset('{split}')[0] features: got shape "
+                   f"{tuple(features.shape)}, expected (20, 40) as stored (T, 40)")
+            expect(isinstance(label, torch.Tensor) and label.dtype == torch.int64 and label.dim() == 0,
+                   f"MyDataset('{split}')[0] label: got {label!r}, expected an int64 tensor holding 0 or 1")
+            pairs = {(round(float(f.mean()), 4), lab) for f, lab in expected}
+            expect((round(float(features.mean()), 4), int(label)) in pairs,
+                   f"MyDataset('{split}')[0] is not one file's features with that file's label")
+        loaders = get_data_loaders(tmp, batch_size=2)
+        expect(isinstance(loaders, (tuple, list)) and len(loaders) == 3,
+               "get_data_loaders(root, batch_size=2) should return (train_loader, val_loader, test_loader)")
+        for loader, (split, expected) in zip(loaders, clips.items()):
+            x, y = next(iter(loader))
+            expect(tuple(x.shape) == (2, 20, 40) and tuple(y.shape) == (2,),
+                   f"the {split} loader's first batch: got x {tuple(x.shape)} and y {tuple(y.shape)}, "
+                   "expected (2, 20, 40) and (2,)")
+            count = sum(len(batch_y) for _, batch_y in loader)
+            expect(count == len(expected), f"one pass over the {split} loader gave {count} clips, expected {len(expected)}")
+        orders = [[round(float(v), 4) for x, _ in loaders[2] for v in x.mean(dim=(1, 2))] for _ in range(2)]
+        expect(orders[0] == orders[1], "the testing loader changed its order between two passes: only the "
+               "training loader shuffles")
+        torch.manual_seed(0)
+        passes = {tuple(round(float(v), 4) for x, _ in loaders[0] for v in x.mean(dim=(1, 2))) for _ in range(5)}
+        expect(len(passes) > 1, "the training loader gave the same order on five passes: create it with shuffle=True")
 
 def torch_output_size(size, kernel, stride=1, padding=0, dilation=1) -> int:
     """What PyTorch's Conv2d actually does to one dimension."""
@@ -209,17 +263,19 @@ def _run_check(name: str, function, *args) -> bool:
 def main() -> int:
     print(f"self-checks in {HERE}")
     try:
+        dataset_path = find_file("dataset_class_*.py", "dataset_class_maria.py")
         model_path = find_file("my_cnn_system_*.py", "my_cnn_system_maria.py")
         training_path = find_file("training_*.py", "training_maria.py")
     except CheckFailed as failure:
         print(f"ERROR {failure}")
         return 1
-    print(f"using {model_path.name} and {training_path.name}")
-    if model_path.stem.endswith("_student") or training_path.stem.endswith("_student"):
+    paths = (dataset_path, model_path, training_path)
+    print(f"using {', '.join(p.name for p in paths)}")
+    if any(p.stem.endswith("_student") for p in paths):
         print("  note: rename the files to your own name before you submit them")
 
     modules = {}
-    for path in (model_path, training_path):
+    for path in paths:
         try:
             modules[path] = import_file(path)
         except SystemExit as stop:
@@ -234,9 +290,10 @@ def main() -> int:
                 print("      importing must not load data or train: put that code in main(), which runs only "
                       "under  if __name__ == \"__main__\":")
             return 1
-    models, training = modules[model_path], modules[training_path]
+    datasets, models, training = modules[dataset_path], modules[model_path], modules[training_path]
 
     checks = [
+        ("MyDataset and get_data_loaders on a tiny feature folder", check_dataset, datasets),
         ("conv_output_size matches nn.Conv2d", check_formula, models),
         ("MyCNNSystem() forward gives (B, 1) logits", check_forward_shape, models),
         ("train() on a tiny random dataset returns the history dict", check_train, models, training),

@@ -1,9 +1,9 @@
 """Training with early stopping, and testing, for MyCNNSystem.
 
-Rename this file to ``training_<yourname>.py`` (and the import in ``main()`` to your
-model file) before you submit it. Train locally with::
+Rename this file to ``training_<yourname>.py`` (and the imports in ``main()`` to your
+model and dataset files) before you submit it. Train locally with::
 
-    python training_<yourname>.py path/to/features
+    python training_<yourname>.py music_speech_subset/features
 
 Importing this file must not train anything: the graders import it and call
 ``train()`` and ``test()`` themselves.
@@ -59,8 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=16)
     args = parser.parse_args(argv)
 
+    from dataset_class_student import get_data_loaders
     from my_cnn_system_student import MyCNNSystem
-    from music_speech_data import make_loaders
 
     raise NotImplementedError("not implemented: build the loaders and the model, train, and print the test accuracy")
 

@@ -108,7 +108,7 @@ class TestingResponse(_Response):
 
 
 class AccuracyResponse(_Response):
-    test_names: list[str]
+    heldout_names: list[str]
     stand_in: str | None = None
     formula_substituted: bool = False
     stop_epoch: int | None = None
@@ -119,6 +119,7 @@ class AccuracyResponse(_Response):
 
 class MainResponse(_Response):
     model_file: str
+    dataset_file: str
     training_file: str
     data: str
     stand_in: str | None = None
@@ -127,3 +128,58 @@ class MainResponse(_Response):
     exit_code: int
     stdout: str
     stderr: str
+    dataset_substituted: str | None = None
+
+
+class Item(_Part):
+    index: int
+    failure: Failure | None = None
+    item_type: str | None = None
+    item_length: int | None = None
+    features_type: str | None = None
+    features_dtype: str | None = None
+    features_shape: list[int] | None = None
+    features_array: str | None = None
+    features_failure: Failure | None = None
+    label_type: str | None = None
+    label_dtype: str | None = None
+    label_shape: list[int] | None = None
+    label_value: float | None = None
+
+
+class DatasetSeen(_Part):
+    failure: Failure | None = None
+    type: str | None = None
+    length: int | None = None
+    length_failure: Failure | None = None
+    items: list[Item] = []
+
+
+class Batch(_Part):
+    x_shape: list[int]
+    x_dtype: str
+    y_shape: list[int]
+    y_dtype: str
+    row_means: list[float]
+    labels: list[float]
+
+
+class LoaderSeen(_Part):
+    type: str
+    passes: list[list[Batch]] = []
+    failure: Failure | None = None
+
+
+class LoadersSeen(_Part):
+    batch_size_passed: bool = True
+    failure: Failure | None = None
+    returned_type: str | None = None
+    count: int | None = None
+    loaders: list[LoaderSeen] = []
+
+
+class DatasetResponse(_Response):
+    direct: dict[str, DatasetSeen] = {}
+    loaders: LoadersSeen | None = None
+    items_from: str = "direct"
+    from_loaders: dict[str, DatasetSeen] = {}

@@ -84,7 +84,7 @@ def _accuracy(grading, seed):
     request = accuracy_request(grading.settings("accuracy"), grading.features, seed=seed)
     result = grading.probe("accuracy", request, folders={"data": grading.features / "public"})
     response = require(result, "training your model with your train() and predicting held-out clips", schema=AccuracyResponse)
-    names, logits = response.get("test_names"), result.arrays.get("test_logits")
+    names, logits = response.get("heldout_names"), result.arrays.get("heldout_logits")
     labels_by_name = heldout_labels(grading.features)
     if names != sorted(labels_by_name) or logits is None or logits.shape != (len(names),):
         fail("the grader could not collect one prediction per held-out clip")
@@ -108,7 +108,7 @@ def test_heldout_accuracy(grading, request):
         for offset in range(1, settings["runs_near_threshold"]):
             runs.append(_accuracy(grading, settings["seed"] + offset)[0])
     median = statistics.median(runs)
-    n_clips = len(response["test_names"])
+    n_clips = len(response["heldout_names"])
     message = f"held-out accuracy {median:.3f} on {n_clips} clips (threshold {threshold:.2f})"
     if len(runs) > 1:
         message += (f"; it was within {settings['rerun_margin']:.2f} of the threshold, so your model was trained "

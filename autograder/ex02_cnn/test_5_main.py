@@ -51,6 +51,10 @@ def _explain(response):
     kind, message = failure.get("type", ""), str(failure.get("message", ""))
     command = f"python {response['training_file']} <data folder of clips with T = {FRAMES} frames> {' '.join(ARGS)}"
     missing = re.search(r"No module named '([^']+)'", message)
+    if kind == "ModuleNotFoundError" and missing and missing.group(1).startswith("dataset_class_"):
+        return (f"{command} failed: main() imports {missing.group(1)}, but the submitted dataset file is "
+                f"{response['dataset_file']}: change the import to "
+                f"`from {response['dataset_file'][:-3]} import get_data_loaders`.")
     if kind == "ModuleNotFoundError" and missing and missing.group(1).split(".")[0].startswith(("my_cnn_system_", "training_")):
         return (f"{command} failed: main() imports {missing.group(1)}, but the submitted model file is "
                 f"{response['model_file']}: change the import to `from {response['model_file'][:-3]} import MyCNNSystem`.")
@@ -88,3 +92,6 @@ def test_training_script_runs(main_run, request):
     note(request, f"your script printed: {lines[-1].strip()[:200]}")
     if response.get("stand_in"):
         note(request, "(your MyCNNSystem could not run on this data, so the grader's stand-in model was used; see 2.4)")
+    if response.get("dataset_substituted"):
+        note(request, f"(your dataset_class file could not feed the model ({response['dataset_substituted']}), so the "
+                      "course's own loaders were used; see checks 0.1 to 0.7)")

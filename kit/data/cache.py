@@ -80,9 +80,10 @@ class FeatureSet:
     root: Path  # the feature folder
     manifest: Manifest  # effective manifest (splits as used, e.g. TA's pre-split folders)
     params: FeatureParams
+    audio_root: Path | None = None  # the verified dataset folder the manifest's paths are relative to
 
     def files(self, split: str) -> list[Path]:
-        """Sorted feature files of a split ("train"/"val"/"test")."""
+        """Sorted feature files of a split ("train"/"val"/"test"/"holdout")."""
         split = _split_name(split)
         folder = self.root / SPLIT_FOLDERS[split]
         return sorted(folder / f"{clip.stem}.npz" for clip in self.manifest.split(split))
@@ -110,7 +111,7 @@ def _split_name(split: str) -> str:
         return split
     if split in folders:
         return folders[split]
-    raise ValueError(f"unknown split {split!r}: use 'train', 'val' or 'test'")
+    raise ValueError(f"unknown split {split!r}: use 'train', 'val', 'test' or 'holdout'")
 
 
 def cache_key(manifest: Manifest, params: FeatureParams, data_dir: Path) -> str:
@@ -195,7 +196,7 @@ def prepare_manifest(
             f"{len(entries) - computed} cached; in {folder} ({time.perf_counter() - started:.1f} s)",
             file=sys.stderr,
         )
-    return FeatureSet(root=folder, manifest=effective, params=params)
+    return FeatureSet(root=folder, manifest=effective, params=params, audio_root=verification.root)
 
 
 # --- internals ----------------------------------------------------------------------

@@ -4,7 +4,11 @@ A manifest is a JSON file in ``data_manifests/`` that describes one dataset: whe
 comes from, its licence, its audio format, and every clip with its label and split.
 The schema is the pydantic model below; ``data_manifests/README.md`` documents it for
 people. Loading validates everything and names the offending field, e.g.
-``clips[12].split: Input should be 'train', 'val' or 'test'``.
+``clips[12].split: Input should be 'train', 'val', 'test' or 'holdout'``.
+
+Splits: students get ``train``, ``val`` and ``test`` with their labels (as in the course);
+``holdout`` is the kit's own: the held-out accuracy grader uses it alone, and no holdout
+audio, feature or label reaches a student artefact (``PUBLIC_SPLITS``).
 """
 
 from __future__ import annotations
@@ -17,10 +21,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 SCHEMA_VERSION = 1
-Split = Literal["train", "val", "test"]
-SPLITS: tuple[Split, ...] = ("train", "val", "test")
-# Folder names used by the course for split folders (GTZAN subsets, feature folders).
-SPLIT_FOLDERS: dict[str, str] = {"train": "training", "val": "validation", "test": "testing"}
+Split = Literal["train", "val", "test", "holdout"]
+SPLITS: tuple[Split, ...] = ("train", "val", "test", "holdout")
+# What students receive, labels included; the rest stays on the grading side.
+PUBLIC_SPLITS: tuple[Split, ...] = ("train", "val", "test")
+HOLDOUT: Split = "holdout"
+# Folder names used by the course for split folders (GTZAN subsets, feature folders); the
+# holdout split has a folder of its own name on the grading side only.
+SPLIT_FOLDERS: dict[str, str] = {"train": "training", "val": "validation", "test": "testing", "holdout": "holdout"}
 
 
 class ManifestError(ValueError):
@@ -111,11 +119,15 @@ class Manifest(_Strict):
     def class_id(self, clip: Clip) -> int:
         return self.dataset.labels.index(clip.label)
 
+    def public(self) -> "Manifest":
+        """What students may see: every split but the holdout."""
+        return self.without_splits(HOLDOUT)
+
     def split(self, split: Split) -> list[Clip]:
         return [clip for clip in self.clips if clip.split == split]
 
     def without_splits(self, *dropped: Split) -> "Manifest":
-        """A copy without some splits (the student release drops ``test``)."""
+        """A copy without some splits (the student release drops ``holdout``)."""
         return self.model_copy(update={"clips": [c for c in self.clips if c.split not in dropped]})
 
 

@@ -204,7 +204,7 @@ def _locate_pre_split(manifest: Manifest, root: Path, files: list[str], v: Verif
         split = folder_split.get(path.parts[0]) if len(path.parts) > 1 else None
         clip = by_stem.get(path.stem)
         if split is None or clip is None:
-            where = "outside training/, validation/ and testing/" if split is None else "a file the manifest does not list"
+            where = "outside training/, validation/, testing/ and holdout/" if split is None else "a file the manifest does not list"
             v.problems.append(Problem("extra", rel, "only the manifest's clips, inside the split folders", where))
             continue
         here = folder_label(path.parts[1:-1], labels)
@@ -222,17 +222,20 @@ def _locate_pre_split(manifest: Manifest, root: Path, files: list[str], v: Verif
                        + (" ..." if len(ignored) > 5 else ""))
     for clip in manifest.clips:
         if clip.stem not in found and clip.stem not in reported:
-            v.problems.append(Problem("missing", clip.path, f"a {clip.label} clip in training/, validation/ or testing/",
+            v.problems.append(Problem("missing", clip.path, f"a {clip.label} clip in training/, validation/, testing/ or holdout/",
                                       "no file of that name"))
     counts = defaultdict(int)
     for clip in found.values():
         counts[clip.split] += 1
     changed = sum(1 for s, c in found.items() if c.split != by_stem[s].split)
     v.notes.append(
-        "pre-split copy: using the split of its training/validation/testing folders "
-        f"(train {counts['train']}, val {counts['val']}, test {counts['test']}; "
+        "pre-split copy: using the split of its training/validation/testing/holdout folders "
+        f"(train {counts['train']}, val {counts['val']}, test {counts['test']}, holdout {counts['holdout']}; "
         f"{changed} clip(s) differ from the manifest's split)"
     )
+    if found and not counts["holdout"]:
+        v.notes.append("pre-split copy without holdout/: the held-out accuracy grader needs clips students never "
+                       "received; move the manifest's holdout clips into holdout/")
     return found
 
 

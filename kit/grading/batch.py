@@ -29,7 +29,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from kit.grading import intake
 from kit.grading.config import AUTOGRADER, AssignmentConfig
 from kit.files import atomic_write_text
-from kit.grading.results import (TestResult, feedback_text, max_total, results_document,
+from kit.grading.results import (TestResult, feedback_text, max_total, results_document, weigh,
                                  write_grades_csv)
 from kit.grading.report import write_report
 
@@ -77,7 +77,7 @@ def grade_submission(
             atomic_write_text(folder / "grader-error.log", log)
             return Outcome(ident, None, None, time.monotonic() - started, "grader-error")
         document = json.loads(raw.read_text())
-    tests = [TestResult(**test) for test in document["tests"]]
+    tests = weigh([TestResult(**test) for test in document["tests"]], config.parts)
     final = results_document(tests, execution_time=document["execution_time"], output=submission.report())
     atomic_write_text(folder / "feedback.md", feedback_text(ident, final))
     # results.json appears last, atomically: its presence means the submission is completely graded.

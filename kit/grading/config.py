@@ -7,9 +7,11 @@ must contain, thresholds, training budgets and sandbox limits.
 
 from __future__ import annotations
 
+import fnmatch
 import tomllib
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,13 +31,53 @@ class StudentFile(_Strict):
     marker: str = Field(description="text the file must contain, used to recognise a misnamed file")
 
 
+class Release(_Strict):
+    """What the release ships for this assignment (``kit/release/``), checked when it is built.
+
+    Patterns are ``fnmatch`` patterns on POSIX paths relative to ``assignments/<id>/`` (``*``
+    also crosses ``/``): every file there must match one of ``allowed`` (a new file needs a
+    decision, it is not shipped by accident) and every ``required`` file must exist.
+    """
+
+    required: list[str] = Field(description="files of assignments/<id>/ the student zip must hold")
+    allowed: list[str] = Field(description="patterns of the files of assignments/<id>/ that may ship")
+    requirements: list[str] = Field(
+        description="packages pinned from requirements.lock into requirements.txt when the handout has none")
+    generated: list[str] = Field(default=["requirements.txt"], description="files the release writes itself")
+    student_data: list[Literal["audio", "features"]] = Field(
+        default_factory=list,
+        description="what music_speech_subset.zip carries: the public splits' audio, and the official features "
+                    "(never for an assignment whose students compute them)")
+    grader_data: list[str] = Field(
+        default_factory=list,
+        description="repository paths the hidden graders read besides the features (folders end in '/')")
+
+    def is_allowed(self, name: str) -> bool:
+        return any(fnmatch.fnmatch(name, pattern) for pattern in self.allowed)
+
+    def is_generated(self, name: str) -> bool:
+        return any(fnmatch.fnmatch(name, pattern) for pattern in self.generated)
+
+
+class Part(_Strict):
+    """One of the course's parts (e.g. "3.1"): the test groups it holds and its weight."""
+
+    title: str
+    groups: list[str] = Field(min_length=1, description="test number groups: '0' holds 0.1, 0.2, ...")
+    weight: float = Field(default=1.0, gt=0, description="share of the grade: weight / sum of all weights")
+
+
 class AssignmentConfig(_Strict):
     id: str
     title: str
     student_files: dict[str, StudentFile]
+    release: Release
     helpers: list[str] = Field(default_factory=list, description="repo paths copied next to student code")
     examples_from: dict[str, str] = Field(
         default_factory=dict, description="example id -> repo folder its files are taken from"
+    )
+    parts: dict[str, Part] = Field(
+        default_factory=dict, description="the course's parts and their weights; none: every test keeps its points"
     )
     limits: dict[str, Limits] = Field(
         description="sandbox limits per probe ('<probe>' or '<probe>.<dataset>'); 'default' for the rest"
@@ -79,6 +121,11 @@ def load_config(assignment: str) -> AssignmentConfig:
     if not path.is_file():
         known = ", ".join(assignments()) or "none"
         raise SystemExit(f"unknown assignment {assignment!r} (no {path}); known: {known}")
+    return read_config(path)
+
+
+def read_config(path: Path) -> AssignmentConfig:
+    """One config.toml, validated (the release reads a repository other than this one this way)."""
     with open(path, "rb") as handle:
         data = tomllib.load(handle)
     return AssignmentConfig.model_validate(data)

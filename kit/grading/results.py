@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from kit.files import atomic_path, atomic_write_text
 
@@ -23,6 +23,35 @@ class TestResult:
     max_score: float
     output: str
     visibility: str = "visible"
+
+
+def weigh(tests: list[TestResult], parts: dict) -> list[TestResult]:
+    """Scale each part's tests so that the part holds ``weight / sum of weights`` of the total.
+
+    ``parts`` is ``AssignmentConfig.parts``: {name: Part(groups, weight)}; a test belongs to
+    the part listing its number's group ("0" for "0.4"). The total stays the sum of the raw
+    points, and within a part the tests keep their relative points; with weights that match
+    the parts' raw points (the default configs), nothing changes. A test that no part lists
+    is a configuration error (an unweighted test would shift every part's share).
+    """
+    if not parts:
+        return tests
+    part_of = {group: name for name, part in parts.items() for group in part.groups}
+    orphans = [t.number for t in tests if t.number.split(".")[0] not in part_of]
+    if orphans:
+        raise ValueError(f"config.toml's [parts] list no group for test(s) {', '.join(orphans)}")
+    raw = {name: sum(t.max_score for t in tests if part_of[t.number.split(".")[0]] == name) for name in parts}
+    total = sum(raw.values())
+    weights = sum(part.weight for name, part in parts.items() if raw[name])
+    scaled = []
+    for test in tests:
+        name = part_of[test.number.split(".")[0]]
+        factor = total * parts[name].weight / weights / raw[name]
+        if abs(factor - 1.0) < 1e-9:
+            scaled.append(test)
+        else:
+            scaled.append(replace(test, score=round(test.score * factor, 2), max_score=round(test.max_score * factor, 2)))
+    return scaled
 
 
 def results_document(tests: list[TestResult], *, execution_time: float, output: str = "") -> dict:

@@ -17,7 +17,7 @@ Two steps:
 The payload: the ``kit`` package, ``autograder/<id>/`` (hidden graders), ``assignments/<id>/``
 (helper modules the graders stage next to student code), the dataset's full manifest and
 its cached features (test split with labels; they never enter the sandbox) when the graders
-use features, and the repository data they read (``contents.AUTOGRADER_DATA``).
+use features, and the repository data they read (``grader_data`` in config.toml's ``[release]``).
 """
 
 from __future__ import annotations
@@ -182,14 +182,14 @@ def kit_payload(assignment: str, dataset: str, repo: Path = REPO, data_dir: Path
         if shared.is_file() and not contents.is_ignored(shared.name):
             files[f"autograder/{shared.name}"] = shared.read_bytes()
     files.update(_folder_files(repo / "assignments" / assignment, f"assignments/{assignment}"))
-    for rel in contents.AUTOGRADER_DATA.get(assignment, ()):
+    for rel in contents.student_contents(assignment, repo).grader_data:
         path = repo / rel
         if rel.endswith("/") and path.is_dir():
             files.update(_folder_files(path, rel.rstrip("/")))
         elif path.is_file():
             files[check_name(rel)] = path.read_bytes()
         else:
-            raise ReleaseError(f"{rel} (AUTOGRADER_DATA in kit/release/contents.py) does not exist")
+            raise ReleaseError(f"{rel} (grader_data in autograder/{assignment}/config.toml) does not exist")
     if needs_features(assignment):
         files.update(features_payload.payload(dataset, repo, data_dir))
     return files

@@ -1,4 +1,5 @@
-"""`python -m kit release`: build ``dist/<id>-student.zip`` and ``dist/<id>-autograder.zip``.
+"""`python -m kit release`: build ``dist/<id>-student.zip``, ``dist/<id>-data/music_speech_subset.zip``
+(the students' data, ``kit/release/student_data.py``) and ``dist/<id>-autograder.zip``.
 
 Both zips are deterministic (sorted entries, fixed timestamps and permissions): building
 twice from the same tree gives the same bytes, and the printed sha256 says so. The build
@@ -26,20 +27,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", type=Path, help="the TA's copy of the dataset (DATASET=gtzan)")
     parser.add_argument("--out", type=Path, default=REPO / "dist", help="output folder (default: dist/)")
     parser.add_argument(
-        "--only", choices=("student", "autograder"), help="build just one of the two zips"
+        "--only", choices=("student", "data", "autograder"), help="build just one of the zips"
     )
 
 
 def build(
     assignment: str, dataset: str, out: Path, only: str | None = None, data_dir: Path | None = None
 ) -> dict[str, Path]:
-    """Build the release zips; returns {"student": path, "autograder": path}."""
+    """Build the release zips; returns {"student": path, "data": path, "autograder": path}."""
     from kit.release.autograder import build_autograder_zip
     from kit.release.student import build_student_zip
+    from kit.release.student_data import ZIP_NAME, build_student_data_zip
 
     built = {}
     if only in (None, "student"):
         built["student"] = build_student_zip(assignment, dataset, out / f"{assignment}-student.zip")
+    if only in (None, "data"):
+        data = build_student_data_zip(assignment, dataset, out / f"{assignment}-data" / ZIP_NAME, data_dir=data_dir)
+        if data is not None:
+            built["data"] = data
     if only in (None, "autograder"):
         built["autograder"] = build_autograder_zip(
             assignment, dataset, out / f"{assignment}-autograder.zip", data_dir=data_dir
@@ -59,5 +65,8 @@ def run(args: argparse.Namespace) -> int:
         entries = listing(path)
         size = path.stat().st_size
         print(f"{kind:10} {path}  {len(entries)} entries, {size / 1e6:.1f} MB, sha256 {sha256_of(path)}")
+    if "student" in built:
+        print("for students, upload the student zip" + (" and the data zip" if "data" in built else "")
+              + " to the course page (README.md, 'Releasing an assignment')")
     print("upload the autograder zip to Gradescope as described in kit/release/README.md")
     return 0

@@ -2,21 +2,19 @@
 
 Everything under one top folder ``<id>/``:
 
-- the files of ``assignments/<id>/`` that the allow-list in ``contents.py`` names
+- the files of ``assignments/<id>/`` that the allow-list (``[release]`` in config.toml) names
   (generated skeletons, handout ``README.md``, public self-checks, helper modules); the
   build stops on a file the allow-list does not name, on a missing required file, on a
   skeleton that is out of date with its solution, and on any solution marker;
 - ``requirements.txt``: the handout's own (its ``==`` pins must agree with
   ``requirements.lock``), or else one pinned from the lock;
-- the dataset's manifest (``data_manifests/embedded.json`` by default) without the test
-  split (``Manifest.without_splits("test")``).
+- nothing of the data: that is ``music_speech_subset.zip`` beside it (``kit/release/student_data.py``).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from kit.data.manifest import load_manifest, manifest_json
 from kit.release.pins import lock_pins, normalise, parse_pins
 from kit.release import contents
 from kit.release.zipfiles import write_zip
@@ -91,13 +89,9 @@ def manifest_path(dataset: str, repo: Path = REPO) -> Path:
     return path
 
 
-def student_manifest_bytes(manifest_path: Path) -> bytes:
-    return manifest_json(load_manifest(manifest_path).without_splits("test")).encode()
-
-
 def student_files(assignment: str, dataset: str, repo: Path = REPO) -> dict[str, bytes]:
     """{archive name: content} of the student zip; raises ReleaseError on any problem."""
-    spec = contents.student_contents(assignment)
+    spec = contents.student_contents(assignment, repo)
     folder = repo / "assignments" / assignment
     found = assignment_files(folder)
     problems = []
@@ -107,7 +101,8 @@ def student_files(assignment: str, dataset: str, repo: Path = REPO) -> dict[str,
     for name in found:
         if not spec.is_allowed(name):
             problems.append(
-                f"not in the allow-list (kit/release/contents.py): assignments/{assignment}/{name}"
+                f"not in the allow-list ([release] allowed in autograder/{assignment}/config.toml): "
+                f"assignments/{assignment}/{name}"
             )
         if contents.is_forbidden(name):
             problems.append(f"forbidden name: assignments/{assignment}/{name}")
@@ -126,8 +121,6 @@ def student_files(assignment: str, dataset: str, repo: Path = REPO) -> dict[str,
         check_pins_agree(files[requirements].decode(), repo / "requirements.lock", requirements)
     else:
         files[requirements] = pinned_requirements(spec.requirements, repo / "requirements.lock").encode()
-    manifest = manifest_path(dataset, repo)
-    files[f"{assignment}/data_manifests/{manifest.name}"] = student_manifest_bytes(manifest)
     return files
 
 

@@ -1,7 +1,9 @@
 """Train the student's own model with the student's own train(), then predict held-out clips.
 
-The held-out features arrive without labels, under anonymous names; the probe returns the
-logits in file-name order and the trusted side scores them. When the student's
+Training uses the kit's own loaders (``_kit_data``: a data-loading bug is charged to part 3.1
+only) over the training and validation splits. The held-out features (the holdout split,
+which students never receive) arrive without labels, under anonymous names; the probe returns
+the logits in file-name order and the trusted side scores them. When the student's
 MyCNNSystem cannot run on the dataset's shape, the stand-in model is trained instead (its
 bug is charged to the model checks, not again here), and the response says so.
 """
@@ -9,10 +11,11 @@ bug is charged to the model checks, not again here), and the response says so.
 import os
 
 import _probe_runtime as rt
-import music_speech_data as data
 import numpy as np
 import torch
+from _kit_data import MyDataset
 from _model_support import load_model_module, model_class_for
+from torch.utils.data import DataLoader
 
 
 def logits_of(model, features):
@@ -25,15 +28,19 @@ def logits_of(model, features):
 def probe(request):
     model_module, formula_substituted = load_model_module()
     training = rt.import_student("training_")
-    train_loader, val_loader, _ = data.make_loaders("data", batch_size=request["batch_size"], seed=request["seed"])
+    generator = torch.Generator()
+    generator.manual_seed(request["seed"])
+    train_loader = DataLoader(MyDataset(os.path.join("data", "training")), batch_size=request["batch_size"],
+                              shuffle=True, generator=generator)
+    val_loader = DataLoader(MyDataset(os.path.join("data", "validation")), batch_size=request["batch_size"])
     frames, mels = request["frames"], request["mels"]
     model_class, stand_in = model_class_for(model_module, frames, mels)
     rt.seed_everything(request["seed"])
     model = model_class(n_frames=frames, n_mels=mels)
     history = training.train(model, train_loader, val_loader, max_epochs=request["max_epochs"])
-    names = sorted(os.listdir(os.path.join("data", "testing")))
-    test_features = np.stack([np.load(os.path.join("data", "testing", n), allow_pickle=False)["features"] for n in names])
-    rt.save_array("test_logits", logits_of(model, test_features))
+    names = sorted(os.listdir(os.path.join("data", "holdout")))
+    features = np.stack([np.load(os.path.join("data", "holdout", n), allow_pickle=False)["features"] for n in names])
+    rt.save_array("heldout_logits", logits_of(model, features))
     history = history if isinstance(history, dict) else {}
     curves = {}
     for key in ("train_losses", "val_losses"):
@@ -44,7 +51,7 @@ def probe(request):
             curves[key] = []
     stop, best = history.get("stop_epoch"), history.get("best_epoch")
     return {
-        "test_names": names,
+        "heldout_names": names,
         "stand_in": stand_in,
         "formula_substituted": formula_substituted,
         "stop_epoch": stop if isinstance(stop, int) else None,

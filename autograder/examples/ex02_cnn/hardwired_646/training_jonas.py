@@ -108,10 +108,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     from my_cnn_system_jonas import MyCNNSystem
-    from music_speech_data import make_loaders
+    from dataset_class_jonas import get_data_loaders
 
     torch.manual_seed(args.seed)
-    train_loader, val_loader, test_loader = make_loaders(args.data_dir, batch_size=args.batch_size, seed=args.seed)
+    train_loader, val_loader, test_loader = get_data_loaders(args.data_dir, batch_size=args.batch_size)
 
     model = MyCNNSystem()
     history = train(model, train_loader, val_loader, max_epochs=args.max_epochs, patience=args.patience)

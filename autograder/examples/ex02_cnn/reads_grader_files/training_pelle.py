@@ -28,9 +28,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     from my_cnn_system_pelle import MyCNNSystem
-    from music_speech_data import make_loaders
+    from dataset_class_pelle import get_data_loaders
 
-    train_loader, val_loader, test_loader = make_loaders(args.data_dir, batch_size=args.batch_size, seed=args.seed)
+    train_loader, val_loader, test_loader = get_data_loaders(args.data_dir, batch_size=args.batch_size)
     model = MyCNNSystem()
     train(model, train_loader, val_loader)
     print("test accuracy", test(model, test_loader))

@@ -90,10 +90,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     from my_cnn_system_liwei import MyCNNSystem
-    from music_speech_data import make_loaders
+    from dataset_class_liwei import get_data_loaders
 
     torch.manual_seed(args.seed)
-    train_loader, val_loader, test_loader = make_loaders(args.data_dir, args.batch_size, args.seed)
+    train_loader, val_loader, test_loader = get_data_loaders(args.data_dir, args.batch_size)
     n_frames = next(iter(train_loader))[0].shape[1]
     model = MyCNNSystem(n_frames=n_frames)
     train(model, train_loader, val_loader, max_epochs=args.max_epochs, patience=args.patience)

@@ -135,10 +135,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from my_cnn_system_otto import MyCNNSystem
-    from music_speech_data import make_loaders
+    from dataset_class_otto import get_data_loaders
 
     torch.manual_seed(args.seed)
-    train_loader, val_loader, test_loader = make_loaders(args.data_dir, batch_size=args.batch_size, seed=args.seed)
+    train_loader, val_loader, test_loader = get_data_loaders(args.data_dir, batch_size=args.batch_size)
     x, _ = next(iter(train_loader))
     model = MyCNNSystem(n_frames=x.shape[1], n_mels=x.shape[2])
     history = train(model, train_loader, val_loader, max_epochs=args.max_epochs, patience=args.patience)

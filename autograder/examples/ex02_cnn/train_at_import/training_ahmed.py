@@ -5,7 +5,7 @@ import torch
 import torch.nn as nn
 
 from my_cnn_system_ahmed import MyCNNSystem
-from music_speech_data import make_loaders
+from dataset_class_ahmed import get_data_loaders
 
 
 def train(model, train_loader, val_loader, *, max_epochs=100, patience=10, min_delta=0.0, lr=1e-3, device="cpu"):
@@ -73,7 +73,7 @@ def test(model, loader):
 
 # ---------------- run everything ----------------
 torch.manual_seed(0)
-train_loader, val_loader, test_loader = make_loaders('music_speech_dataset/', batch_size=16)
+train_loader, val_loader, test_loader = get_data_loaders('music_speech_dataset/', batch_size=16)
 model = MyCNNSystem(n_frames=646)
 history = train(model, train_loader, val_loader, max_epochs=100, patience=10)
 print('best epoch', history['best_epoch'])

@@ -1,0 +1,89 @@
+"""The students' data: ``dist/<id>-data/music_speech_subset.zip``, named as the course names it.
+
+One top folder, ``music_speech_subset/``::
+
+    README.md                             what this is, where it comes from, its licence
+    manifest.json                         the public splits (train, val, test) with labels;
+                                          paths relative to this folder
+    training/<label>/<clip file>          the audio, as the dataset has it (FLAC for the
+    validation/...  testing/...           embedded corpus, WAV for GTZAN)   [student_data: audio]
+    features/training/<clip>.npz ...      the official features (the kit's own cache)
+                                          [student_data: features; ex02 only: in ex01 they
+                                          are what students compute]
+
+The ``holdout`` split never enters it: not its audio, features, names or labels
+(``Manifest.public``). The audio comes from the verified dataset (``prepare_dataset``): the
+embedded corpus, or with ``--dataset gtzan --data-dir`` the TA's copy. Built
+deterministically like the other zips.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+
+from kit.data.manifest import PUBLIC_SPLITS, SPLIT_FOLDERS, manifest_json
+from kit.paths import REPO
+from kit.release import contents
+from kit.release.student import ReleaseError
+from kit.release.zipfiles import write_zip
+
+TOP = "music_speech_subset"
+ZIP_NAME = f"{TOP}.zip"
+
+README = """# {title}: the course's subset
+
+The clips of the training, validation and testing splits, with their labels in
+`manifest.json` (the format of exercise 1: paths are relative to this folder).
+{features}
+Source: {source}
+
+Licence: {licence}
+"""
+FEATURES_NOTE = """
+`features/` holds the official log-mel features of the same clips (one `.npz` per clip:
+`features` float32 (T, 40), `label` int64; 0 = speech, 1 = music), so that exercise 2 works
+even when your exercise-1 code does not yet.
+"""
+
+
+def student_data_files(
+    assignment: str, dataset: str, repo: Path = REPO, data_dir: Path | None = None, progress: bool = False
+) -> dict[str, bytes]:
+    """{archive name: content} of ``music_speech_subset.zip``; empty when the assignment ships no data."""
+    from kit.data.cache import DatasetError, prepare_dataset
+
+    wanted = contents.student_contents(assignment, repo).student_data
+    if not wanted:
+        return {}
+    try:
+        features = prepare_dataset(dataset, data_dir, progress=progress)
+    except DatasetError as error:
+        raise ReleaseError(f"cannot ship the {dataset} data:\n{error}") from None
+    public = features.manifest.public()
+    files: dict[str, bytes] = {}
+    clips = []
+    for clip in public.clips:
+        name = f"{SPLIT_FOLDERS[clip.split]}/{clip.label}/{PurePosixPath(clip.path).name}"
+        if "audio" in wanted:
+            files[f"{TOP}/{name}"] = (features.audio_root / clip.path).read_bytes()
+        clips.append(clip.model_copy(update={"path": name}))
+    files[f"{TOP}/manifest.json"] = manifest_json(public.model_copy(update={"clips": clips})).encode()
+    if "features" in wanted:
+        for split in PUBLIC_SPLITS:
+            for path in features.files(split):
+                files[f"{TOP}/features/{SPLIT_FOLDERS[split]}/{path.name}"] = path.read_bytes()
+    info = public.dataset
+    attribution = features.audio_root / "ATTRIBUTION.md"
+    if attribution.is_file():  # the embedded corpus names every source it was built from
+        files[f"{TOP}/ATTRIBUTION.md"] = attribution.read_bytes()
+    files[f"{TOP}/README.md"] = README.format(
+        title=info.title, source=info.source, licence=info.licence,
+        features=FEATURES_NOTE if "features" in wanted else "").encode()
+    return files
+
+
+def build_student_data_zip(
+    assignment: str, dataset: str, out: Path, repo: Path = REPO, data_dir: Path | None = None
+) -> Path | None:
+    files = student_data_files(assignment, dataset, repo, data_dir)
+    return write_zip(out, files) if files else None
