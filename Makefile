@@ -24,7 +24,7 @@ help:
 	@echo "make data       verify a dataset and cache its features (DATASET=gtzan DATA_DIR=... for a TA's copy)"
 	@echo "make bench      timings, printed as ratios against a baseline measured in the same run"
 	@echo "make skeletons  regenerate assignments/ from the solutions' BEGIN/END SOLUTION markers"
-	@echo "make release    build dist/ student and otter autograder zips (ASSIGNMENT=...)"
+	@echo "make release    build dist/ student zip, students' data zip and otter autograder zip (ASSIGNMENT=... [DATASET=gtzan DATA_DIR=...])"
 	@echo "make corpus     regenerate the embedded corpus (needs the Debian packages in kit/corpus/README.md)"
 
 setup: $(VENV)/.installed

@@ -42,5 +42,8 @@ def test_corpus_verifies(manifest):
     verification = verify_dataset(manifest, EMBEDDED)
     assert verification.ok, verification.report()
     assert verification.layout == "manifest"
-    assert {c.split for c in manifest.clips} == {"train", "val", "test"}
+    assert {c.split for c in manifest.clips} == {"train", "val", "test", "holdout"}
+    for label in manifest.dataset.labels:  # per class: 50 / 15 / 15 / 20 (kit/corpus/build.py)
+        counts = {s: len([c for c in manifest.split(s) if c.label == label]) for s in ("train", "val", "test", "holdout")}
+        assert counts == {"train": 50, "val": 15, "test": 15, "holdout": 20}, label
     assert set(manifest.dataset.labels) == {c.label for c in manifest.clips}

@@ -30,8 +30,8 @@ def test_gtzan_manifest_content(gtzan):
     source = (REPO / "data_manifests/sources/gtzan_music_speech.mf").read_text().split()
     assert sorted(c.path for c in gtzan.clips) == sorted(source[0::2])
     for label in info.labels:
-        counts = {s: len([c for c in gtzan.split(s) if c.label == label]) for s in ("train", "val", "test")}
-        assert counts == {"train": 38, "val": 13, "test": 13}, label
+        counts = {s: len([c for c in gtzan.split(s) if c.label == label]) for s in ("train", "val", "test", "holdout")}
+        assert counts == {"train": 32, "val": 10, "test": 10, "holdout": 12}, label
 
 
 def test_generator_reproduces_committed_manifest(gtzan):

@@ -24,13 +24,13 @@ class MyDNN(nn.Module):
         self.linear_2 = nn.Linear(hidden_1, hidden_2)
         self.linear_3 = nn.Linear(hidden_2, output_features)
         self.non_linearity = nn.ReLU()
-        self.dropout = nn.Dropout(dropout)
+        self.drop = nn.Dropout(p=dropout)
 
     def forward(self, x):
         # x: (batch, input_features) -> (batch, output_features)
-        h = self.dropout(self.non_linearity(self.linear_1(x)))
-        h = self.dropout(self.non_linearity(self.linear_2(h)))
-        return self.dropout(self.non_linearity(self.linear_3(h)))
+        h = self.drop(self.non_linearity(self.linear_1(x)))
+        h = self.drop(self.non_linearity(self.linear_2(h)))
+        return self.drop(self.non_linearity(self.linear_3(h)))
 
 
 def main(epochs=20, examples=256, batch_size=32, seed=0):

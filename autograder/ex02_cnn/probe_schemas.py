@@ -161,6 +161,7 @@ class Batch(_Part):
     y_shape: list[int]
     y_dtype: str
     row_means: list[float]
+    row_peaks: list[list[int]] = []
     labels: list[float]
 
 

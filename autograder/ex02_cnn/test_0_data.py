@@ -1,9 +1,9 @@
 """0. Part 3.1, getting and initialising the data: MyDataset and get_data_loaders.
 
 The grader writes a feature folder of its own: three splits of different sizes (9, 6 and 5
-clips of T = 30 frames), every file's features with a mean of their own (so a row tells
-which file it came from, whatever its layout or dtype) and labels that do not follow the
-files' order. Each property below is judged apart from the others: a transposed item costs
+clips of T = 30 frames), every file's features with a mean of their own and their largest
+value at a place of their own (so a row tells which file it came from, whatever its layout,
+dtype or scaling) and labels that do not follow the files' order. Each property below is judged apart from the others: a transposed item costs
 0.2 only, a float label 0.3 only, a loader over the wrong split 0.5 only.
 """
 
@@ -19,6 +19,7 @@ SPLITS = {"training": 9, "validation": 6, "testing": 5}
 FRAMES, MELS = 30, 40
 BATCH_SIZE = 4
 OFFSET, STEP = -6.0, 0.125  # file k's features have mean OFFSET + STEP * k
+PEAK_FRAME = 2  # file k's largest value is at (PEAK_FRAME + k, k)
 SEED = 20261122
 INTEGER_LABEL_TYPES = {("int", None), ("int64", "int64"), ("ndarray", "int64"), ("Tensor", "int64")}
 
@@ -32,6 +33,7 @@ def _folder(target):
         files[split] = []
         for position in range(count):
             noise = rng.normal(0.0, 1.0, (FRAMES, MELS))
+            noise[PEAK_FRAME + index, index] = 8.0  # far above the rest: the file's peak
             features = (OFFSET + STEP * index + noise - noise.mean()).astype(np.float32)
             name = f"clip_{position:02d}.npz"
             write_feature_file(target / split / name, features, int(labels[position]))
@@ -40,11 +42,14 @@ def _folder(target):
     return files
 
 
-def _which_file(mean, files):
-    """(split, position) of the file whose features have this mean, or None."""
+def _which_file(mean, files, peak=None):
+    """(split, position) of the file whose features have this mean, or else this peak; or None."""
     index = round((mean - OFFSET) / STEP)
     if abs(OFFSET + STEP * index - mean) > 0.01:
-        return None
+        # Scaled or normalised features (0.4's to judge) keep their peak's place.
+        if not peak or peak[1] - peak[0] != PEAK_FRAME:
+            return None
+        index = peak[0]
     for split, clips in files.items():
         if index < len(clips):
             return split, index
@@ -217,12 +222,21 @@ def _judge_loaders(data_run, check):
     scenarios.verdict()
 
 
+def _rows(batches, files):
+    """The file of each row of one pass, in order."""
+    rows = []
+    for batch in batches:
+        peaks = batch.get("row_peaks") or [None] * len(batch["row_means"])
+        rows += [_which_file(mean, files, peak) for mean, peak in zip(batch["row_means"], peaks)]
+    return rows
+
+
 @pytest.mark.points(3)
 @pytest.mark.number("0.5")
 def test_loaders_read_their_split(data_run):
     """get_data_loaders(root, batch_size) returns the training, validation and testing loaders, in that order"""
     def check(loader, name, split, files):
-        rows = [_which_file(mean, files) for batch in loader["passes"][0] for mean in batch["row_means"]]
+        rows = _rows(loader["passes"][0], files)
         where = sorted({found[0] + "/" if found else "not a file of the folder" for found in rows})
         if any(found is None or found[0] != split for found in rows):
             fail(f"{name} gave clips from {', '.join(where)}; expected the clips of {split}/ only")
@@ -265,7 +279,7 @@ def test_loader_batches(data_run):
 def test_only_training_shuffles(data_run):
     """Only the training loader shuffles; the validation and testing loaders keep one order"""
     def check(loader, name, split, files):
-        orders = [[_which_file(mean, files) for batch in one for mean in batch["row_means"]] for one in loader["passes"]]
+        orders = [_rows(one, files) for one in loader["passes"]]
         if split == "training" and orders[0] == orders[1]:
             fail(f"{name} gave the clips in the same order on two passes: create it with shuffle=True, so that "
                  "every epoch sees the training clips in a new order")

@@ -25,12 +25,12 @@ PARALLEL_TARGET = 1.5  # JOBS=1 / JOBS=2 on 2 cores
 
 BARE_RUN = """
 import sys, torch
-sys.path[:0] = [{solution!r}, {helpers!r}]
-import music_speech_data as data
+sys.path[:0] = [{solution!r}]
+from dataset_class_student import get_data_loaders
 from my_cnn_system_student import MyCNNSystem
 from training_student import train, test
 torch.manual_seed({seed}); torch.set_num_threads(1)
-train_loader, val_loader, test_loader = data.make_loaders({features!r}, batch_size={batch_size}, seed={seed})
+train_loader, val_loader, test_loader = get_data_loaders({features!r}, batch_size={batch_size})
 x, _ = next(iter(train_loader))
 model = MyCNNSystem(n_frames=x.shape[1], n_mels=x.shape[2])
 train(model, train_loader, val_loader, max_epochs={max_epochs})
@@ -56,7 +56,7 @@ def run() -> bool:
     with tempfile.TemporaryDirectory(prefix="kit-bench-grading-") as tmp:
         tmp = Path(tmp)
         script = BARE_RUN.format(solution=str(REPO / "solutions" / "ex02_cnn"),
-                                 helpers=str(REPO / "assignments" / "ex02_cnn"), features=str(features.root),
+                                 features=str(features.root),
                                  seed=settings["seed"], batch_size=settings["batch_size"],
                                  max_epochs=settings["max_epochs"])
         bare, output = _timed([python, "-c", script])

@@ -83,8 +83,12 @@ def observe_pass(loader):
     for x, y in loader:
         x, y = as_array(x), as_array(y)
         rows = x.reshape(x.shape[0], -1).astype(np.float64).mean(axis=1) if x.ndim >= 1 and x.shape[0] else []
+        peaks = []
+        if x.ndim == 3:  # where each row's largest value sits, as a sorted pair (layout-free)
+            for row in x:
+                peaks.append(sorted(int(i) for i in np.unravel_index(int(np.argmax(row)), row.shape)))
         batches.append({"x_shape": list(x.shape), "x_dtype": str(x.dtype), "y_shape": list(y.shape),
-                        "y_dtype": str(y.dtype), "row_means": [float(v) for v in rows],
+                        "y_dtype": str(y.dtype), "row_means": [float(v) for v in rows], "row_peaks": peaks,
                         "labels": [float(v) for v in y.reshape(-1)[:1000]] if y.dtype.kind in "fiub" else []})
         if len(batches) > 100:
             break

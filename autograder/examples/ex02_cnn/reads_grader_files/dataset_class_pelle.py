@@ -33,18 +33,13 @@ class MyDataset(Dataset):
     """
 
     def __init__(self, split_folder):
-        self.files = sorted(Path(split_folder).glob("*.npz"))
-        if not self.files:
-            raise FileNotFoundError(f"no .npz feature files in {split_folder}")
+        raise NotImplementedError("not implemented: find the split folder's .npz files (sorted by name)")
 
     def __len__(self):
-        return len(self.files)
+        raise NotImplementedError("not implemented: the number of clips")
 
     def __getitem__(self, index):
-        with np.load(self.files[index], allow_pickle=False) as data:
-            features = torch.from_numpy(np.asarray(data["features"], dtype=np.float32))
-            label = torch.tensor(int(data["label"]), dtype=torch.int64)
-        return features, label
+        raise NotImplementedError("not implemented: read the index-th file and return (float32 features, int64 label)")
 
 
 def get_data_loaders(root, batch_size=16):
@@ -55,8 +50,4 @@ def get_data_loaders(root, batch_size=16):
     Only the training loader shuffles; the validation and testing loaders keep the files'
     order, so that a model's loss and accuracy on them are the same every time.
     """
-    root = Path(root)
-    train_loader = DataLoader(MyDataset(root / "training"), batch_size=batch_size, shuffle=True)
-    val_loader = DataLoader(MyDataset(root / "validation"), batch_size=batch_size, shuffle=False)
-    test_loader = DataLoader(MyDataset(root / "testing"), batch_size=batch_size, shuffle=False)
-    return train_loader, val_loader, test_loader
+    raise NotImplementedError("not implemented: one MyDataset per split folder; shuffle the training loader only")
