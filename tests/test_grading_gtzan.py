@@ -21,7 +21,7 @@ def test_grades_a_moodle_folder_on_a_gtzan_copy(tmp_path):
     submissions = tmp_path / "submissions"
     student = submissions / "Ada Lovelace_1815_assignsubmission_file_"
     student.mkdir(parents=True)
-    for name in ("my_cnn_system_student.py", "training_student.py"):
+    for name in ("dataset_class_student.py", "my_cnn_system_student.py", "training_student.py"):
         shutil.copy(REPO / "assignments" / "ex02_cnn" / name, student / name.replace("student", "ada"))
     out, cache = tmp_path / "grades", tmp_path / "cache"
     process = subprocess.run(
@@ -35,9 +35,10 @@ def test_grades_a_moodle_folder_on_a_gtzan_copy(tmp_path):
     assert results["score"] == 0 and {t["number"] for t in results["tests"]} == set(reference["tests"])
     with open(out / "ex02_cnn" / "grades.csv", newline="") as handle:
         assert [row["submission"] for row in csv.DictReader(handle)] == ["ada_lovelace_1815"]
-    # The sandbox saw GTZAN's held-out split, unlabelled: 646-frame clips.
+    # The sandbox saw GTZAN's holdout split, unlabelled (students hold the test split).
     manifest = load_manifest(REPO / "data_manifests" / "gtzan_music_speech.json")
     (view,) = (cache / "views").iterdir()
     labels = json.loads((view / "heldout_labels.json").read_text())
-    assert len(labels) == len(manifest.split("test"))
-    assert not list((view / "public").rglob("*music*")) and not list((view / "public" / "testing").glob("*.wav"))
+    assert len(labels) == len(manifest.split("holdout"))
+    assert not list((view / "public").rglob("*music*")) and not list((view / "public" / "holdout").glob("*.wav"))
+    assert not (view / "public" / "testing").exists()
