@@ -119,7 +119,7 @@ class AccuracyResponse(_Response):
 
 class MainResponse(_Response):
     model_file: str
-    dataset_file: str
+    dataset_file: str | None = None
     training_file: str
     data: str
     stand_in: str | None = None

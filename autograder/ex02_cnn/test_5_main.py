@@ -51,7 +51,7 @@ def _explain(response):
     kind, message = failure.get("type", ""), str(failure.get("message", ""))
     command = f"python {response['training_file']} <data folder of clips with T = {FRAMES} frames> {' '.join(ARGS)}"
     missing = re.search(r"No module named '([^']+)'", message)
-    if kind == "ModuleNotFoundError" and missing and missing.group(1).startswith("dataset_class_"):
+    if kind == "ModuleNotFoundError" and missing and missing.group(1).startswith("dataset_class_") and response["dataset_file"]:
         return (f"{command} failed: main() imports {missing.group(1)}, but the submitted dataset file is "
                 f"{response['dataset_file']}: change the import to "
                 f"`from {response['dataset_file'][:-3]} import get_data_loaders`.")

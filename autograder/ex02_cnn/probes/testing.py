@@ -8,6 +8,7 @@ enabled at each call.
 
 import numbers
 
+import _kit_data
 import _probe_runtime as rt
 import torch
 from torch import nn
@@ -38,6 +39,7 @@ def describe(value):
 
 
 def probe(request):
+    _kit_data.stand_in_when_unusable()  # a broken dataset file is part 3.1's to charge
     module = rt.import_student("training_")
     test = getattr(module, "test", None)
     if test is None:

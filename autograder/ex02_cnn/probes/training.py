@@ -15,6 +15,7 @@ previous batch when the next backward ran (gradients never zeroed).
 
 import math
 
+import _kit_data
 import _probe_runtime as rt
 import torch
 from torch import nn
@@ -169,6 +170,7 @@ def one_case(train, case, lr):
 
 
 def probe(request):
+    _kit_data.stand_in_when_unusable()  # a broken dataset file is part 3.1's to charge
     module = rt.import_student("training_")
     train = getattr(module, "train", None)
     if train is None:
