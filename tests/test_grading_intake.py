@@ -6,11 +6,13 @@ import zipfile
 import pytest
 
 from kit.grading import intake
+from kit.grading.examples import example_sources
 from kit.grading.config import REPO, load_config
 
 CONFIG = load_config("ex02_cnn")
 MODEL = "import torch\nclass MyCNNSystem(torch.nn.Module):\n    pass\n"
 TRAINING = "def train(model, train_loader, val_loader):\n    return {}\n"
+DATASET = "from torch.utils.data import Dataset\nclass MyDataset(Dataset):\n    pass\n"
 
 
 def _zip(path, files):
@@ -44,11 +46,14 @@ def test_stages_any_suffix_from_nested_zip_in_moodle_folder(tmp_path):
     folder = tmp_path / "Kim Lee_42_assignsubmission_file_"
     folder.mkdir()
     _zip(folder / "handin.zip", {"ex02/my_cnn_system_kim.py": MODEL, "ex02/training_kim.py": TRAINING,
-                                 "ex02/utils.py": "X = 1\n", "__MACOSX/ex02/._training_kim.py": "junk"})
+                                 "ex02/dataset_class_kim.py": DATASET, "ex02/utils.py": "X = 1\n",
+                                 "__MACOSX/ex02/._training_kim.py": "junk"})
     submission = intake.stage("kim_lee_42", folder, CONFIG, tmp_path / "staged")
     assert submission.problems == []
-    assert submission.files == {"model": "my_cnn_system_kim.py", "training": "training_kim.py"}
-    assert sorted(os.listdir(tmp_path / "staged")) == ["my_cnn_system_kim.py", "training_kim.py", "utils.py"]
+    assert submission.files == {"dataset": "dataset_class_kim.py", "model": "my_cnn_system_kim.py",
+                                "training": "training_kim.py"}
+    assert sorted(os.listdir(tmp_path / "staged")) == ["dataset_class_kim.py", "my_cnn_system_kim.py",
+                                                       "training_kim.py", "utils.py"]
 
 
 def test_reports_missing_file(tmp_path):
@@ -89,7 +94,7 @@ def test_zip_with_path_traversal_is_contained(tmp_path):
 
 
 def test_examples_include_reference_and_skeleton():
-    examples = dict(intake.example_sources(CONFIG))
+    examples = dict(example_sources(CONFIG))
     assert examples["reference"] == REPO / "solutions" / "ex02_cnn"
     assert examples["skeleton"] == REPO / "assignments" / "ex02_cnn"
     assert len(examples) >= 10
