@@ -21,7 +21,7 @@ def test_killed_batch_keeps_results_and_rerun_completes(tmp_path):
     for student in ("ana", "ben", "cleo"):
         folder = submissions / f"{student.title()} X_1{len(student)}_assignsubmission_file_"
         folder.mkdir(parents=True)
-        for name in ("my_cnn_system_student.py", "training_student.py"):
+        for name in ("dataset_class_student.py", "my_cnn_system_student.py", "training_student.py"):
             shutil.copy(REPO / "assignments" / "ex02_cnn" / name, folder / name.replace("student", student))
     out = tmp_path / "out"
     command = [sys.executable, "-m", "kit", "grade", "--submissions", str(submissions), "--out", str(out)]

@@ -29,6 +29,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from kit.grading import intake
 from kit.grading.config import AUTOGRADER, AssignmentConfig
 from kit.files import atomic_write_text
+from kit.processes import dies_with_parent
 from kit.grading.results import (TestResult, feedback_text, max_total, results_document, weigh,
                                  write_grades_csv)
 from kit.grading.report import write_report
@@ -57,7 +58,8 @@ def run_graders(
         command += ["--features", str(view)]
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     try:
-        process = subprocess.run(command, capture_output=True, text=True, timeout=config.timeout_for(dataset), env=env)
+        process = subprocess.run(dies_with_parent(command), capture_output=True, text=True,
+                                 timeout=config.timeout_for(dataset), env=env)
     except subprocess.TimeoutExpired:
         return False, f"the graders did not finish within {config.timeout_for(dataset):.0f} s"
     ok = results_json.is_file() and process.returncode in (0, 1)
