@@ -15,7 +15,7 @@ import pytest
 
 from kit.grading.config import load_config
 from kit.grading.goldens import comparable, expected_from_results
-from kit.grading.intake import example_sources
+from kit.grading.examples import example_sources
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "autograder" / "examples" / "ex01_features"

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from kit.grading.config import load_config
+from kit.grading.examples import example_sources
 from kit.release import contents
 from kit.release.cli import build
 from kit.release.zipfiles import listing, read_zip
@@ -40,11 +42,7 @@ SHADOW_MARKER_NAME = "KIT_OTTER_SHADOW_MARKER"
 
 
 def example_source(name: str) -> Path:
-    import tomllib
-
-    with open(REPO / "autograder" / ASSIGNMENT / "config.toml", "rb") as handle:
-        examples_from = tomllib.load(handle).get("examples_from", {})
-    return REPO / examples_from[name] if name in examples_from else EXAMPLES / name
+    return dict(example_sources(load_config(ASSIGNMENT)))[name]
 
 
 def expected(name: str) -> dict | None:
@@ -163,7 +161,8 @@ def test_autograder_zip_holds_otter_files_and_the_kit_payload_only(release):
         assert not contents.autograder_forbidden(name), name
     # The payload stays out of files/, which otter copies next to the student's files.
     assert [n for n in files if n.startswith("files/")] == ["files/kit_entry.ipynb"]
-    assert any(n.startswith(f"features/{DATASET}/testing/") for n in files)
+    assert any(n.startswith(f"features/{DATASET}/holdout/") for n in files)  # what the accuracy check scores
+    assert not [n for n in files if n.startswith("assignments/")], "no helper modules: nothing of assignments/ ships"
     assert any(n.startswith(f"autograder/{ASSIGNMENT}/test_") for n in files)
     config = json.loads(files["otter_config.json"])
     assert list(config["plugins"][0]) == ["kit.release.otter_plugin.KitEnginePlugin"]

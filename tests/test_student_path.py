@@ -26,6 +26,7 @@ import pytest
 from kit.data.cache import prepare_dataset
 from kit.data.manifest import HOLDOUT, PUBLIC_SPLITS, SPLIT_FOLDERS, parse_manifest
 from kit.grading.config import load_config
+from kit.grading.edits import as_student
 from kit.release.student import build_student_zip
 from kit.release.student_data import TOP, build_student_data_zip
 
@@ -99,8 +100,8 @@ def _unpack(zips, folder: Path) -> Path:
 def _solution_as_student(assignment: str, target: Path) -> None:
     """The reference solution's files under a student's name, imports renamed as the handout asks."""
     for path in (REPO / "solutions" / assignment).glob("*_student.py"):
-        text = re.sub(r"\b(\w+)_student\b", rf"\1_{NAME}", path.read_text(encoding="utf-8"))
-        (target / path.name.replace("_student.py", f"_{NAME}.py")).write_text(text, encoding="utf-8")
+        text = as_student(path.read_text(encoding="utf-8"), NAME)
+        (target / as_student(path.name, NAME)).write_text(text, encoding="utf-8")
         (target / path.name).unlink()  # the skeleton the student replaced
 
 

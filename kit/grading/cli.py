@@ -15,6 +15,7 @@ from kit.data.manifest import SPLIT_FOLDERS
 from kit.grading import intake
 from kit.grading.batch import grade_batch
 from kit.grading.config import REPO, AssignmentConfig, load_config
+from kit.grading.examples import example_sources
 from kit.grading.heldout import build_view
 from kit.sandbox import isolation
 
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         if not submissions:
             raise SystemExit(f"no submissions (folders or zips) in {args.submissions}")
     else:
-        submissions = intake.example_sources(config)
+        submissions = example_sources(config)
     out = args.out / config.id
     console.print(f"grading {len(submissions)} submission(s) of {config.id} on {args.dataset}, "
                   f"{args.jobs} at a time, into {out}")

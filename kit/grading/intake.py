@@ -17,7 +17,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from kit.grading.config import REPO, AssignmentConfig
+from kit.grading.config import AssignmentConfig
 
 MOODLE_SUFFIX = re.compile(r"_(assignsubmission|onlinetext)_[a-z]+_?$", re.IGNORECASE)
 MAX_ZIP_BYTES = 50 << 20  # total uncompressed size we are willing to read from one submission
@@ -159,13 +159,3 @@ def stage(ident: str, source: Path, config: AssignmentConfig, destination: Path)
                     continue
                 (destination / name).write_bytes(content)
     return submission
-
-
-def example_sources(config: AssignmentConfig) -> list[tuple[str, Path]]:
-    """The example submissions kept in ``autograder/examples/<id>/`` (reference, skeleton, ...)."""
-    root = REPO / "autograder" / "examples" / config.id
-    examples = []
-    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        source = REPO / config.examples_from[folder.name] if folder.name in config.examples_from else folder
-        examples.append((folder.name, source))
-    return examples

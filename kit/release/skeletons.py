@@ -89,6 +89,12 @@ def make_skeleton(source_text: str, name: str = "<string>") -> str:
     return "".join(out)
 
 
+def without_markers(source_text: str) -> str:
+    """The solution as a student would write it: the marker lines dropped, the code kept."""
+    lines = source_text.splitlines(keepends=True)
+    return "".join(line for line in lines if not (_BEGIN_LINE.match(line) or _END_LINE.match(line)))
+
+
 def skeleton_targets(solutions: Path, assignments: Path) -> dict[Path, str]:
     """{assignment file: generated text} for every marked file of ``solutions/*/``."""
     targets: dict[Path, str] = {}

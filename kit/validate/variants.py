@@ -13,8 +13,8 @@
     count = 1                     # optional: how often ``find`` must occur (default 1)
 
 An edit whose ``find`` text does not occur exactly ``count`` times in the current reference
-fails loudly, naming the variant: a variant that silently stopped applying would report a
-grader as validated when it was not.
+fails loudly, naming the variant (``kit/grading/edits.py``): a variant that silently stopped
+applying would report a grader as validated when it was not.
 """
 
 from __future__ import annotations
@@ -27,17 +27,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from kit.grading.config import REPO, AssignmentConfig
+from kit.grading.edits import Edit, EditError, apply_edits
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Edit(_Strict):
-    file: str = Field(description="start of the reference file's name, e.g. 'my_cnn_system_'")
-    find: str
-    replace: str
-    count: int = Field(default=1, ge=1, description="how often `find` must occur; all occurrences are replaced")
 
 
 class Variant(_Strict):
@@ -47,7 +41,7 @@ class Variant(_Strict):
     edit: list[Edit] = Field(min_length=1)
 
 
-class VariantError(Exception):
+class VariantError(EditError):
     """A variant is malformed or no longer applies to the reference."""
 
 
@@ -82,17 +76,8 @@ def apply_variant(variant: Variant, reference: Path, target: Path) -> Path:
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(reference, target, ignore=shutil.ignore_patterns("__pycache__"))
-    for edit in variant.edit:
-        matches = sorted(p for p in target.glob(f"{edit.file}*.py"))
-        if len(matches) != 1:
-            raise VariantError(f"variant {variant.id}: no single reference file starts with {edit.file!r} "
-                               f"(found {[p.name for p in matches]})")
-        path = matches[0]
-        text = path.read_text(encoding="utf-8")
-        found = text.count(edit.find)
-        if found != edit.count:
-            raise VariantError(
-                f"variant {variant.id} no longer applies: {path.name} contains {found} occurrence(s) of "
-                f"{edit.find[:80]!r}, expected {edit.count}. Update the variant to the current reference.")
-        path.write_text(text.replace(edit.find, edit.replace), encoding="utf-8")
+    try:
+        apply_edits(variant.edit, target, f"variant {variant.id}")
+    except EditError as error:
+        raise VariantError(str(error)) from None
     return target
