@@ -80,7 +80,7 @@ class FeatureSet:
     root: Path  # the feature folder
     manifest: Manifest  # effective manifest (splits as used, e.g. TA's pre-split folders)
     params: FeatureParams
-    audio_root: Path | None = None  # the verified dataset folder the manifest's paths are relative to
+    audio_root: Path  # the verified dataset folder the manifest's paths are relative to
 
     def files(self, split: str) -> list[Path]:
         """Sorted feature files of a split ("train"/"val"/"test"/"holdout")."""

@@ -14,10 +14,10 @@ Two steps:
    ``/autograder/source``, so the plugin imports the zip's own ``kit``. ``setup.sh`` gets
    the CPU build of torch and bubblewrap (for the engine's sandbox) appended.
 
-The payload: the ``kit`` package, ``autograder/<id>/`` (hidden graders), ``assignments/<id>/``
-(helper modules the graders stage next to student code), the dataset's full manifest and
-its cached features (test split with labels; they never enter the sandbox) when the graders
-use features, and the repository data they read (``grader_data`` in config.toml's ``[release]``).
+The payload: the ``kit`` package, ``autograder/<id>/`` (hidden graders), the helper modules
+the graders stage next to student code (``helpers`` in config.toml; none today), the
+dataset's full manifest and its cached features (holdout split with labels; they never enter
+the sandbox) when the graders use features, and the repository data they read (``grader_data`` in config.toml's ``[release]``).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import json
 import tempfile
 from pathlib import Path
 
+from kit.grading.config import read_config
 from kit.release import contents, features_payload
 from kit.release.otter_plugin import ENTRY_NOTEBOOK, PLUGIN_NAME
 from kit.release.pins import lock_pins
@@ -181,7 +182,8 @@ def kit_payload(assignment: str, dataset: str, repo: Path = REPO, data_dir: Path
     for shared in sorted((repo / "autograder").iterdir()):  # pytest.ini (and a conftest.py)
         if shared.is_file() and not contents.is_ignored(shared.name):
             files[f"autograder/{shared.name}"] = shared.read_bytes()
-    files.update(_folder_files(repo / "assignments" / assignment, f"assignments/{assignment}"))
+    for helper in read_config(hidden / "config.toml").helpers:  # modules the graders stage beside student code
+        files[check_name(helper)] = (repo / helper).read_bytes()
     for rel in contents.student_contents(assignment, repo).grader_data:
         path = repo / rel
         if rel.endswith("/") and path.is_dir():

@@ -45,7 +45,7 @@ AUTOGRADER_PAYLOAD = (
     "autograder/{assignment}/",  # hidden graders and config.toml
     "autograder/pytest.ini",  # how the graders are run (files directly in autograder/)
     "autograder/conftest.py",
-    "assignments/{assignment}/",  # helper modules the graders hand to the sandbox
+    "assignments/{assignment}/",  # helper modules the graders hand to the sandbox (config.toml helpers)
     "data_manifests/",  # the dataset's full manifest (holdout split included)
     "features/",  # the feature cache: held-out features with labels (if the graders use them)
     "data_manifests/embedded/",  # audio some graders read ([release] grader_data in config.toml)
