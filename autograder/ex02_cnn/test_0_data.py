@@ -206,7 +206,7 @@ def _loaders(data_run):
     if seen is None:
         fail(f"get_data_loaders was not reached: {result.describe()}")
     if seen.get("failure"):
-        fail(describe_failure(seen["failure"], doing=f"get_data_loaders(root, batch_size={BATCH_SIZE})"))
+        fail(describe_failure(seen["failure"], doing=f"get_data_loaders(root, {BATCH_SIZE})"))
     if seen.get("count") != 3:
         fail(f"get_data_loaders returned a {seen.get('returned_type')} of {seen.get('count')} items, expected "
              "three loaders: (train_loader, val_loader, test_loader)")
@@ -273,7 +273,7 @@ def test_loader_batches(data_run):
 
     def check(loader, name, split, files):
         if not batch_size_passed:
-            fail(f"get_data_loaders(root, batch_size={BATCH_SIZE}) raised TypeError, so it was called as "
+            fail(f"get_data_loaders(root, {BATCH_SIZE}) raised TypeError, so it was called as "
                  "get_data_loaders(root): take batch_size as the handout's second argument")
         sizes = [batch["x_shape"][0] if batch["x_shape"] else None for batch in loader["passes"][0]]
         if not sizes or any(size != BATCH_SIZE for size in sizes[:-1]) or not sizes[-1] or sizes[-1] > BATCH_SIZE:

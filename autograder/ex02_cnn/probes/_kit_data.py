@@ -85,7 +85,7 @@ def get_data_loaders(root, batch_size: int = 16, seed: int = 0, **_ignored):
 
 
 def _cannot_feed_a_model(module, root) -> str | None:
-    loaders = module.get_data_loaders(root, batch_size=4)
+    loaders = module.get_data_loaders(root, 4)
     if not isinstance(loaders, (tuple, list)) or len(loaders) != 3:
         return "its get_data_loaders does not return three loaders"
     for loader in loaders:

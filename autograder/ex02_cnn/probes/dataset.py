@@ -125,7 +125,7 @@ def probe(request):
     rt.seed_everything(request["seed"])
     try:
         try:
-            returned = get_data_loaders(root, batch_size=request["batch_size"])
+            returned = get_data_loaders(root, request["batch_size"])  # positional: any parameter name
         except TypeError:
             loaders_seen["batch_size_passed"] = False
             returned = get_data_loaders(root)
