@@ -133,6 +133,26 @@ def prepare_dataset(
     progress: bool = True,
 ) -> FeatureSet:
     """Verify a dataset and return its cached features; raises DatasetError with the report."""
+    manifest, data_dir, fix = _locate(dataset, data_dir)
+    return prepare_manifest(
+        manifest, data_dir, archive=archive, cache_root=Path(cache_root), progress=progress, fix=fix
+    )
+
+
+def verified_dataset(
+    dataset: str = "embedded",
+    data_dir: Path | None = None,
+    *,
+    cache_root: Path = DEFAULT_CACHE,
+    progress: bool = True,
+) -> Verification:
+    """Verify a dataset without computing features (for those who need its audio only)."""
+    manifest, data_dir, fix = _locate(dataset, data_dir)
+    return _verify(manifest, data_dir, None, Path(cache_root), progress, fix)
+
+
+def _locate(dataset: str, data_dir: Path | None) -> tuple[Manifest, Path, str]:
+    """The dataset's manifest, its folder and what to do when it fails verification."""
     spec = DATASETS.get(dataset)
     if spec is None:
         raise DatasetError(f"unknown dataset {dataset!r}: use one of {', '.join(DATASETS)}")
@@ -150,9 +170,20 @@ def prepare_dataset(
                 f"(or `python -m kit data --dataset {dataset} --data-dir DIR`)"
             )
         data_dir = spec.folder
-    return prepare_manifest(
-        manifest, Path(data_dir), archive=archive, cache_root=Path(cache_root), progress=progress, fix=spec.fix
-    )
+    return manifest, Path(data_dir), spec.fix
+
+
+def _verify(manifest: Manifest, data_dir: Path, archive: Path | None, cache_root: Path, progress: bool,
+            fix: str) -> Verification:
+    """Verify against the manifest (files unchanged since the last check are not read again)."""
+    data_dir = Path(data_dir).expanduser()
+    record_id = hashlib.sha256(f"{manifest_digest(manifest)}\n{data_dir.resolve()}".encode()).hexdigest()
+    record_path = Path(cache_root) / "features" / f"{manifest.dataset.id}-{record_id[:16]}.verified.json"
+    verification = verify_dataset(manifest, data_dir, record_path=record_path, archive=archive, progress=progress)
+    if not verification.ok:
+        message = f"{manifest.dataset.id}: the dataset does not match its manifest.\n{verification.report()}"
+        raise DatasetError(message + (f"\nWhat to do: {fix}" if fix else ""))
+    return verification
 
 
 def prepare_manifest(
@@ -171,13 +202,7 @@ def prepare_manifest(
     if params is None:
         params = FeatureParams(duration=manifest.dataset.audio.nominal_duration)
     features_root = Path(cache_root) / "features"
-    data_dir = Path(data_dir).expanduser()
-    record_id = hashlib.sha256(f"{manifest_digest(manifest)}\n{data_dir.resolve()}".encode()).hexdigest()
-    record_path = features_root / f"{manifest.dataset.id}-{record_id[:16]}.verified.json"
-    verification = verify_dataset(manifest, data_dir, record_path=record_path, archive=archive, progress=progress)
-    if not verification.ok:
-        message = f"{manifest.dataset.id}: the dataset does not match its manifest.\n{verification.report()}"
-        raise DatasetError(message + (f"\nWhat to do: {fix}" if fix else ""))
+    verification = _verify(manifest, data_dir, archive, Path(cache_root), progress, fix)
 
     effective = verification.manifest
     key = cache_key(effective, params, verification.root)

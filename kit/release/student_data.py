@@ -12,7 +12,8 @@ One top folder, ``music_speech_subset/``::
                                           are what students compute]
 
 The ``holdout`` split never enters it: not its audio, features, names or labels
-(``Manifest.public``). The audio comes from the verified dataset (``prepare_dataset``): the
+(``Manifest.public``). The audio comes from the verified dataset (``verified_dataset``, or
+``prepare_dataset`` when the features ship too): the
 embedded corpus, or with ``--dataset gtzan --data-dir`` the TA's copy. Built
 deterministically like the other zips.
 """
@@ -50,22 +51,28 @@ def student_data_files(
     assignment: str, dataset: str, repo: Path = REPO, data_dir: Path | None = None, progress: bool = False
 ) -> dict[str, bytes]:
     """{archive name: content} of ``music_speech_subset.zip``; empty when the assignment ships no data."""
-    from kit.data.cache import DatasetError, prepare_dataset
+    from kit.data.cache import DatasetError, prepare_dataset, verified_dataset
 
     wanted = contents.student_contents(assignment, repo).student_data
     if not wanted:
         return {}
     try:
-        features = prepare_dataset(dataset, data_dir, progress=progress)
+        # Features are computed (or read from the cache) only when they ship.
+        if "features" in wanted:
+            features = prepare_dataset(dataset, data_dir, progress=progress)
+            manifest, audio_root = features.manifest, features.audio_root
+        else:
+            verification = verified_dataset(dataset, data_dir, progress=progress)
+            manifest, audio_root = verification.manifest, verification.root
     except DatasetError as error:
         raise ReleaseError(f"cannot ship the {dataset} data:\n{error}") from None
-    public = features.manifest.public()
+    public = manifest.public()
     files: dict[str, bytes] = {}
     clips = []
     for clip in public.clips:
         name = f"{SPLIT_FOLDERS[clip.split]}/{clip.label}/{PurePosixPath(clip.path).name}"
         if "audio" in wanted:
-            files[f"{TOP}/{name}"] = (features.audio_root / clip.path).read_bytes()
+            files[f"{TOP}/{name}"] = (audio_root / clip.path).read_bytes()
         clips.append(clip.model_copy(update={"path": name}))
     files[f"{TOP}/manifest.json"] = manifest_json(public.model_copy(update={"clips": clips})).encode()
     if "features" in wanted:
@@ -73,7 +80,7 @@ def student_data_files(
             for path in features.files(split):
                 files[f"{TOP}/features/{SPLIT_FOLDERS[split]}/{path.name}"] = path.read_bytes()
     info = public.dataset
-    attribution = features.audio_root / "ATTRIBUTION.md"
+    attribution = audio_root / "ATTRIBUTION.md"
     if attribution.is_file():  # the embedded corpus names every source it was built from
         files[f"{TOP}/ATTRIBUTION.md"] = attribution.read_bytes()
     files[f"{TOP}/README.md"] = README.format(
