@@ -94,11 +94,16 @@ def _items(data_run):
 
 def _judge_items(data_run, check):
     usable, remark, result = _items(data_run)
+    direct = data_run[0].get("direct", {})
     scenarios = Scenarios("clips")
     for split, count in SPLITS.items():
         seen = usable.get(split)
         for position in range(count):
             with scenarios.scenario(f"{split}[{position}]"):
+                if seen is None and (direct.get(split) or {}).get("failure"):
+                    # Say why in this check's own words: the student reads each check on its own.
+                    fail(describe_failure(direct[split]["failure"], doing=f"MyDataset('.../{split}')")
+                         + "\nSo no item could be read (nor from your loaders' datasets).")
                 if seen is None:
                     fail(f"no dataset over {split}/ could be read: {result.describe() if not result.ok else 'see 0.1'}")
                 items = seen.get("items", [])
