@@ -259,6 +259,10 @@ def test_adam_with_the_given_learning_rate(runs):
     """train() optimises with torch.optim.Adam and the lr it is given"""
     def check(run, case):
         optimizers = run["optimizers"]
+        if run.get("takes_lr") is False:
+            fail(f"{case.describe()}: train() has no lr parameter, so the grader could not set the learning rate; "
+                 "keep the handout's signature train(model, train_loader, val_loader, *, max_epochs, patience, "
+                 "min_delta, lr, device) and pass lr to Adam")
         if not optimizers:
             fail(f"{case.describe()}: train() created no torch.optim optimizer; use torch.optim.Adam(model.parameters(), lr=lr)")
         for optimizer in optimizers:

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from probe_schemas import AccuracyResponse, TestingResponse
 
-from kit.grading.accuracy import accuracy_request, heldout_labels, predictions_accuracy
+from kit.grading.accuracy import accuracy_request, confusion_counts, heldout_labels, predictions_accuracy
 from kit.grading.checks import Scenarios, describe_failure, fail
-from kit.grading.pytest_plugin import note, require
+from kit.grading.pytest_plugin import attach, note, require
 
 # Logits the scripted model returns, with labels; batches of unequal size. Some logits lie
 # between 0 and 0.5, so a threshold other than 0 changes the answer, and averaging the
@@ -90,7 +90,15 @@ def _accuracy(grading, seed):
         fail("the grader could not collect one prediction per held-out clip")
     if not np.all(np.isfinite(logits)):
         fail("your model produced NaN or inf logits on held-out clips")
-    return predictions_accuracy(logits, [labels_by_name[name] for name in names]), response
+    labels = [labels_by_name[name] for name in names]
+    return predictions_accuracy(logits, labels), response, confusion_counts(logits, labels)
+
+
+def _attach_run(request, response, confusion):
+    """The graded run's curves and confusion counts, for the pictures in the student's feedback."""
+    attach(request, "training_curve", {key: response.get(key) for key in
+                                       ("train_losses", "val_losses", "stop_epoch", "best_epoch")})
+    attach(request, "heldout_confusion", confusion)
 
 
 @pytest.mark.points(4)
@@ -101,13 +109,17 @@ def test_heldout_accuracy(grading, request):
         pytest.fail("the grader was started without --features")
     settings = grading.settings("accuracy")
     threshold = settings["threshold"][grading.dataset]
-    accuracy, response = _accuracy(grading, settings["seed"])
-    runs = [accuracy]
+    first = _accuracy(grading, settings["seed"])
+    accuracy, response, _ = first
+    graded = [first]
     # Near the threshold one seed decides too much: train again and grade the median.
     if abs(accuracy - threshold) < settings["rerun_margin"]:
         for offset in range(1, settings["runs_near_threshold"]):
-            runs.append(_accuracy(grading, settings["seed"] + offset)[0])
+            graded.append(_accuracy(grading, settings["seed"] + offset))
+    runs = [run[0] for run in graded]
     median = statistics.median(runs)
+    median_run = min(graded, key=lambda run: abs(run[0] - median))  # an odd number of runs: the median's own
+    _attach_run(request, median_run[1], median_run[2])
     n_clips = len(response["heldout_names"])
     message = f"held-out accuracy {median:.3f} on {n_clips} clips (threshold {threshold:.2f})"
     if len(runs) > 1:

@@ -27,3 +27,14 @@ def heldout_labels(view: Path) -> dict[str, int]:
 def predictions_accuracy(logits: np.ndarray, labels: np.ndarray) -> float:
     """Class 1 (music) where the logit is positive."""
     return float(np.mean((np.asarray(logits) > 0).astype(np.int64) == np.asarray(labels)))
+
+
+CLASS_NAMES = ("speech", "music")  # class 0, class 1: the handout's labels
+
+
+def confusion_counts(logits: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
+    """Held-out confusion counts, ``counts[true][predicted]``, for the student's feedback."""
+    predicted = (np.asarray(logits) > 0).astype(np.int64)
+    truth = np.asarray(labels, dtype=np.int64)
+    counts = [[int(np.sum((truth == t) & (predicted == p))) for p in (0, 1)] for t in (0, 1)]
+    return {"classes": list(CLASS_NAMES), "counts": counts}

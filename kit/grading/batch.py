@@ -5,10 +5,11 @@ Output, under ``<out>/<assignment>/``:
 - ``<submission>/results.json``: Gradescope schema, written atomically and last;
 - ``<submission>/feedback.md``: what the student reads;
 - ``<submission>/files/``: the staged files that were graded;
-- ``grades.csv`` and ``report.md``: rebuilt from every results.json on disk after each
-  submission, so a killed batch loses nothing already graded.
+- ``grades.csv``: rebuilt from every results.json on disk after each submission, so a killed
+  batch loses nothing already graded (the reports and LMS files: ``kit/grading/publish.py``).
 
-A submission whose results.json exists is skipped unless ``force``.
+A submission whose results.json exists is skipped unless ``force``; a regrade first keeps the
+results it replaces in ``<submission>/history/`` (``kit/grading/regrade.py``).
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ from kit.grading import intake
 from kit.grading.config import AUTOGRADER, AssignmentConfig
 from kit.files import atomic_write_text
 from kit.processes import dies_with_parent
+from kit.grading.regrade import keep_previous
 from kit.grading.results import (TestResult, feedback_text, max_total, results_document, weigh,
                                  write_grades_csv)
-from kit.grading.report import write_report
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ def grade_submission(
 ) -> Outcome:
     started = time.monotonic()
     folder = out / ident
+    keep_previous(folder)
     submission = intake.stage(ident, source, config, folder / "files")
     with tempfile.TemporaryDirectory(prefix="kit-results-") as tmp:
         raw = Path(tmp) / "results.json"
@@ -138,7 +140,5 @@ def grade_batch(
                 progress.console.print(f"  {ident}: {score} ({outcome.seconds:.0f} s)")
                 progress.update(task, advance=1, description=f"last: {ident}")
                 write_grades_csv(out / "grades.csv", collect(out))
-    documents = collect(out)
-    write_grades_csv(out / "grades.csv", documents)
-    write_report(out / "report.md", config, documents, outcomes)
+    write_grades_csv(out / "grades.csv", collect(out))
     return outcomes

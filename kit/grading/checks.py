@@ -28,7 +28,14 @@ Model = TypeVar("Model", bound=BaseModel)
 
 
 class GradingFailure(AssertionError):
-    """A check failed; the message is shown to the student as is (got/expected)."""
+    """A check failed; the message is shown to the student as is (got/expected).
+
+    ``timed_out``: the student's code hit its time limit (tagged "timeout" in the results).
+    """
+
+    def __init__(self, message: str, *, timed_out: bool = False):
+        super().__init__(message)
+        self.timed_out = timed_out
 
 
 class PartialCredit(AssertionError):
@@ -43,8 +50,8 @@ class ProbeSchemaError(Exception):
     """A probe's response does not have the shape its grader expects (a grader bug or a forgery)."""
 
 
-def fail(message: str) -> None:
-    raise GradingFailure(message)
+def fail(message: str, *, timed_out: bool = False) -> None:
+    raise GradingFailure(message, timed_out=timed_out)
 
 
 def describe_failure(failure: dict[str, Any] | None, *, doing: str) -> str:

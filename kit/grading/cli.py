@@ -13,16 +13,19 @@ from rich.console import Console
 
 from kit.data.manifest import SPLIT_FOLDERS
 from kit.grading import intake
-from kit.grading.batch import grade_batch
+from kit.grading.batch import collect, grade_batch
 from kit.grading.config import REPO, AssignmentConfig, load_config
 from kit.grading.examples import example_sources
 from kit.grading.heldout import build_view
+from kit.grading.publish import LmsOptions, publish
+from kit.lms.downloads import open_download
 from kit.sandbox import isolation
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--assignment", default="ex02_cnn", help="ex02_cnn or ex01_features")
-    parser.add_argument("--submissions", type=Path, help="folder of submissions (default: the bundled examples)")
+    parser.add_argument("--submissions", type=Path,
+                        help="folder of submissions, or an LMS's download-all zip (default: the bundled examples)")
     parser.add_argument("--submission", type=Path, help="grade this one folder or zip only")
     parser.add_argument("--results-json", type=Path, help="with --submission: where to write results.json")
     parser.add_argument("--dataset", default="embedded", help="embedded (default) or gtzan")
@@ -35,6 +38,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=REPO / "build" / "grades", help="output root")
     parser.add_argument("--cache-dir", type=Path, default=REPO / "build" / "cache",
                         help="feature cache and sandbox data views")
+    lms = parser.add_argument_group("LMS (grades and feedback back into Moodle or Canvas)")
+    lms.add_argument("--worksheet", type=Path, help="Moodle's grading worksheet (Grades-....csv) to fill in")
+    lms.add_argument("--grade-column", help="the worksheet's grade column, if its headers are not in English")
+    lms.add_argument("--feedback-column", help="the worksheet's feedback-comments column, if not in English")
+    lms.add_argument("--canvas-gradebook", type=Path, help="a Canvas gradebook export: student names, SIS ids, sections")
+    lms.add_argument("--canvas-assignment", help="the assignment's Canvas column, e.g. 'CNN lab (4711)'")
 
 
 def data_view(
@@ -72,10 +81,18 @@ def run(args: argparse.Namespace) -> int:
     view = data_view(config, args.dataset, args.data_dir, args.features, args.cache_dir)
     if args.submission is not None:
         return _grade_one(config, args, view, console)
+    for given in (args.worksheet, args.canvas_gradebook):
+        if given is not None and not given.is_file():
+            raise SystemExit(f"{given} does not exist")
+    students = {}
     if args.submissions is not None:
-        submissions = intake.discover(args.submissions)
+        download = open_download(args.submissions, args.out.parent / "downloads")
+        submissions = intake.discover(download.folder, download.entries())
         if not submissions:
             raise SystemExit(f"no submissions (folders or zips) in {args.submissions}")
+        students = {ident: download.students[path.name] for ident, path in submissions if path.name in download.students}
+        if download.lms:
+            console.print(f"{args.submissions.name}: a {download.lms.title()} download, {len(students)} students")
     else:
         submissions = example_sources(config)
     out = args.out / config.id
@@ -84,7 +101,13 @@ def run(args: argparse.Namespace) -> int:
     outcomes = grade_batch(config, submissions, out, view=view, dataset=args.dataset,
                            jobs=args.jobs, force=args.force, console=console)
     errors = [o.submission for o in outcomes if o.status == "grader-error"]
-    console.print(f"results: {out}/<submission>/results.json and feedback.md; {out}/grades.csv; {out}/report.md")
+    graded = {ident for ident, _ in submissions}
+    documents = {ident: doc for ident, doc in collect(out).items() if ident in graded}
+    options = LmsOptions(args.worksheet, args.grade_column, args.feedback_column, args.canvas_gradebook,
+                         args.canvas_assignment)
+    publish(config, out, documents, errors=errors, students=students, options=options, console=console)
+    console.print(f"results: {out}/<submission>/results.json, feedback.md and feedback.html; {out}/grades.csv; "
+                  f"{out}/report.md and report.html; {out}/similarity.html")
     if errors:
         console.print(f"[red]not graded because the grader failed: {', '.join(errors)} (see grader-error.log)")
         return 1

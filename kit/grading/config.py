@@ -87,6 +87,12 @@ class AssignmentConfig(_Strict):
         default=900.0, description="wall seconds for one whole submission, or per dataset {dataset = seconds}")
     needs_features: bool = Field(default=True, description="graders read the dataset's cached features")
     datasets: list[str] = Field(default=["embedded", "gtzan"], description="datasets it can be graded on")
+    max_grade: float = Field(
+        default=100.0, gt=0,
+        description="the LMS grade of full points (Moodle's 'Maximum grade', Canvas's 'Points Possible')")
+    visibility: dict[str, Literal["hidden", "after_due_date", "after_published", "visible"]] = Field(
+        default_factory=dict,
+        description="Gradescope visibility per test number ('4.4') or group ('4'); others keep their marker's")
     numba_cache: bool = Field(
         default=False, description="copy a pre-compiled numba cache for librosa into every sandbox (kit/sandbox/numba_cache.py)"
     )
@@ -97,6 +103,10 @@ class AssignmentConfig(_Strict):
             if key in self.limits:
                 return self.limits[key]
         raise KeyError("config.toml has no [limits.default]")
+
+    def visibility_for(self, number: str, default: str = "visible") -> str:
+        """A test's Gradescope visibility: by its number, else its group, else ``default``."""
+        return self.visibility.get(number, self.visibility.get(number.split(".")[0], default))
 
     def timeout_for(self, dataset: str) -> float:
         if isinstance(self.submission_timeout, dict):

@@ -46,12 +46,12 @@ def submission_id(name: str) -> str:
     return slug or "submission"
 
 
-def discover(folder: Path) -> list[tuple[str, Path]]:
-    """(id, path) of every submission in ``folder``: its sub-folders and zips."""
-    if not folder.is_dir():
+def discover(folder: Path, entries: list[Path] | None = None) -> list[tuple[str, Path]]:
+    """(id, path) of every submission in ``folder`` (its sub-folders and zips), or of ``entries``."""
+    if entries is None and not folder.is_dir():
         raise SystemExit(f"SUBMISSIONS={folder} is not a folder")
     found: dict[str, Path] = {}
-    for entry in sorted(folder.iterdir()):
+    for entry in sorted(folder.iterdir()) if entries is None else entries:
         if entry.name.startswith(".") or entry.name in IGNORED_PARTS:
             continue
         if entry.is_dir() or entry.suffix.lower() == ".zip":

@@ -100,7 +100,7 @@ def require(result: ProbeResult, what: str, *, partial: bool = False, schema: ty
         if schema is not None:
             decode(schema, result.response, probe=what)
         return result.response
-    fail(f"{what}: {result.describe()}")
+    fail(f"{what}: {result.describe()}", timed_out=result.status == "timeout")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -156,6 +156,8 @@ def pytest_collection_modifyitems(session, config, items) -> None:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call):
     report = yield
+    # A test's time includes its setup: a module fixture's probe run is charged to the first test using it.
+    item._kit_seconds = getattr(item, "_kit_seconds", 0.0) + report.duration
     if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
         points = float(_marker(item, "points", 0))
         passed = report.outcome == "passed"
@@ -182,15 +184,27 @@ def pytest_runtest_makereport(item: pytest.Item, call):
             output = f"The grader hit an internal error ({call.excinfo.typename}); please tell your TA."
         else:
             output = report.longreprtext[-2000:]
+        number = str(_marker(item, "number", ""))
+        extra = dict(getattr(item, "_kit_extra", {}))
+        timed_out = call.excinfo is not None and getattr(call.excinfo.value, "timed_out", False)
+        grading_config = load_config(item.config.getoption("assignment"))
         item.config._kit_results[item.nodeid] = TestResult(
             name=_display_name(item),
-            number=str(_marker(item, "number", "")),
+            number=number,
             score=round(points * fraction, 2),
             max_score=points,
             output=output,
-            visibility=_marker(item, "visibility", "visible"),
+            visibility=grading_config.visibility_for(number, _marker(item, "visibility", "visible")),
+            execution_time=round(item._kit_seconds, 2),
+            tags=["timeout"] if timed_out else [],
+            extra_data=extra,
         )
     return report
+
+
+def attach(request: pytest.FixtureRequest, key: str, value: Any) -> None:
+    """Keep JSON data with the test's result (``extra_data``), for the kit's pictures and reports."""
+    request.node.__dict__.setdefault("_kit_extra", {})[key] = value
 
 
 def note(request: pytest.FixtureRequest, text: str) -> None:

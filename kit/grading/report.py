@@ -1,42 +1,90 @@
-"""The TA's report of a batch: scores, per-test pass rates, and what needs a human look."""
+"""The TA's report of a batch: scores, per-test pass rates, what changed, what needs a human look.
+
+One ``Summary`` of the files on disk feeds both ``report.md`` (here) and ``report.html``
+(``kit/grading/html.py``).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from kit.grading.config import AssignmentConfig
 from kit.files import atomic_write_text
+from kit.grading.config import AssignmentConfig
+from kit.grading.regrade import Change
 from kit.grading.results import max_total
+from kit.grading.similarity import Pair
+from kit.lms import lms_grade
+
+TOP_PAIRS = 10
 
 
-def write_report(path: Path, config: AssignmentConfig, documents: dict[str, dict], outcomes) -> None:
-    lines = [f"# {config.title} ({config.id}): grading report", ""]
-    errors = [o.submission for o in outcomes if o.status == "grader-error"]
-    if documents:
-        scores = sorted(d["score"] for d in documents.values())
-        top = max(max_total(d) for d in documents.values())
-        mean = sum(scores) / len(scores)
-        lines += [f"{len(documents)} submissions graded; mean {mean:.2f} / {top:g}, "
-                  f"median {scores[len(scores) // 2]:g}, min {scores[0]:g}, max {scores[-1]:g}.", ""]
-        lines += ["| test | points | passed |", "|---|---|---|"]
-        names: dict[str, list[float]] = {}
-        points: dict[str, float] = {}
-        for document in documents.values():
+@dataclass
+class Summary:
+    config: AssignmentConfig
+    documents: dict[str, dict]
+    errors: list[str] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    pairs: list[Pair] = field(default_factory=list)
+    lms_notes: list[str] = field(default_factory=list)
+
+    def headline(self) -> str:
+        if not self.documents:
+            return "No submission graded."
+        scores = sorted(d["score"] for d in self.documents.values())
+        top = max(max_total(d) for d in self.documents.values())
+        return (f"{len(scores)} submissions graded; mean {sum(scores) / len(scores):.2f} / {top:g}, "
+                f"median {scores[len(scores) // 2]:g}, min {scores[0]:g}, max {scores[-1]:g}. "
+                f"Grades are points / {top:g} x {self.config.max_grade:g}, rounded half up to 2 decimals.")
+
+    def pass_rates(self) -> list[dict]:
+        rows: dict[str, dict] = {}
+        for document in self.documents.values():
             for test in document["tests"]:
-                key = f"{test['number']} {test['name']}"
-                names.setdefault(key, []).append(test["score"] >= test["max_score"])
-                points[key] = test["max_score"]
-        for key, passed in names.items():
-            lines.append(f"| {key} | {points[key]:g} | {sum(passed)}/{len(passed)} |")
+                row = rows.setdefault(f"{test['number']} {test['name']}",
+                                      {"test": f"{test['number']} {test['name']}", "points": test["max_score"],
+                                       "passed": 0, "graded": 0})
+                row["graded"] += 1
+                row["passed"] += test["score"] >= test["max_score"]
+        return list(rows.values())
+
+    def timeouts(self) -> list[tuple[str, list[str]]]:
+        return [(name, [t["number"] for t in d["tests"] if "timeout" in t.get("tags", [])])
+                for name, d in sorted(self.documents.items())
+                if any("timeout" in t.get("tags", []) for t in d["tests"])]
+
+    def students(self) -> list[dict]:
+        rows = []
+        for name, document in sorted(self.documents.items()):
+            problems = "; ".join(line[len("Problem: "):] for line in document.get("output", "").splitlines()
+                                 if line.startswith("Problem: "))
+            rows.append({"submission": name, "score": document["score"], "max_score": max_total(document),
+                         "grade": f"{lms_grade(document['score'], max_total(document), self.config.max_grade):.2f}",
+                         "seconds": document.get("execution_time", 0.0), "problems": problems})
+        return rows
+
+
+def write_report(path: Path, summary: Summary) -> None:
+    config = summary.config
+    lines = [f"# {config.title} ({config.id}): grading report", "", summary.headline(), ""]
+    if summary.changes:
+        lines += [f"## Changed by the last regrade ({len(summary.changes)})", ""]
+        lines += [f"- {change.describe()}" for change in summary.changes] + [""]
+    if summary.documents:
+        lines += ["| test | points | passed |", "|---|---|---|"]
+        lines += [f"| {r['test']} | {r['points']:g} | {r['passed']}/{r['graded']} |" for r in summary.pass_rates()]
+        lines += ["", "| submission | score | grade | seconds | intake problems |", "|---|---|---|---|---|"]
+        lines += [f"| {r['submission']} | {r['score']:g} / {r['max_score']:g} | {r['grade']} | {r['seconds']:.0f} | "
+                  f"{r['problems']} |" for r in summary.students()]
         lines.append("")
-        lines += ["| submission | score | intake problems |", "|---|---|---|"]
-        for submission, document in sorted(documents.items()):
-            problems = "; ".join(
-                line[len("Problem: "):] for line in document.get("output", "").splitlines() if line.startswith("Problem: ")
-            )
-            lines.append(f"| {submission} | {document['score']:g} / {max_total(document):g} | {problems} |")
-        lines.append("")
-    if errors:
+    if summary.timeouts():
+        lines += ["## Timeouts", ""] + [f"- {name}: {', '.join(tests)}" for name, tests in summary.timeouts()] + [""]
+    if summary.pairs:
+        lines += ["## Most similar submissions (copydetect; code side by side in similarity.html)", ""]
+        lines += [f"- {p.first} / {p.second}: {100 * p.score:.0f} %" for p in summary.pairs[:TOP_PAIRS]] + [""]
+    if summary.lms_notes:
+        lines += ["## LMS", ""] + [f"- {line}" for line in summary.lms_notes] + [""]
+    if summary.errors:
         lines += ["## Grader errors (not graded; see grader-error.log in their folders, then rerun)", ""]
-        lines += [f"- {name}" for name in errors] + [""]
+        lines += [f"- {name}" for name in summary.errors] + [""]
     atomic_write_text(path, "\n".join(lines))

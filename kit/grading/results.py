@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 from kit.files import atomic_path, atomic_write_text
 
 VISIBILITIES = {"hidden", "after_due_date", "after_published", "visible"}
@@ -23,6 +24,11 @@ class TestResult:
     max_score: float
     output: str
     visibility: str = "visible"
+    # Optional Gradescope fields: seconds spent in the test (with the probes it started),
+    # tags such as "timeout", and data for the kit's pictures (training curves, confusion counts).
+    execution_time: float = 0.0
+    tags: list[str] = field(default_factory=list)
+    extra_data: dict[str, Any] = field(default_factory=dict)
 
 
 def weigh(tests: list[TestResult], parts: dict) -> list[TestResult]:
@@ -63,8 +69,17 @@ def results_document(tests: list[TestResult], *, execution_time: float, output: 
         "execution_time": round(execution_time, 2),
         "output": output,
         "visibility": "visible",
-        "tests": [asdict(t) for t in tests],
+        "tests": [_test_entry(t) for t in tests],
     }
+
+
+def _test_entry(test: TestResult) -> dict:
+    """A test's Gradescope entry; the optional fields only when they say something."""
+    entry = asdict(test)
+    for key in ("tags", "extra_data"):
+        if not entry[key]:
+            del entry[key]
+    return entry
 
 
 def write_results(path: Path, tests: list[TestResult], *, execution_time: float, output: str = "") -> dict:

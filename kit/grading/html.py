@@ -1,0 +1,66 @@
+"""HTML pages of a batch (jinja2 templates in ``templates/``): each student's feedback and the
+TA's report. Both are single files with their pictures embedded, so they open offline, as
+e-mail attachments and as Moodle feedback files."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from kit.files import atomic_write_text
+from kit.grading import pictures
+from kit.grading.report import TOP_PAIRS, Summary
+from kit.grading.results import max_total
+from kit.lms import lms_grade
+
+_ENVIRONMENT = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                           autoescape=select_autoescape(["html", "j2"]))
+
+
+def _b64(png: bytes | None) -> str | None:
+    return base64.b64encode(png).decode() if png else None
+
+
+def accuracy_extra(document: dict) -> dict:
+    """The accuracy check's data (training curve, confusion counts), if the results hold it."""
+    for test in document["tests"]:
+        if "training_curve" in test.get("extra_data", {}) or "heldout_confusion" in test.get("extra_data", {}):
+            return test["extra_data"]
+    return {}
+
+
+def feedback_page(submission: str, document: dict, *, title: str, max_grade: float, curve_png: bytes | None) -> str:
+    intake = document.get("output", "").strip()
+    return _ENVIRONMENT.get_template("feedback.html.j2").render(
+        title=title, submission=submission, score=document["score"], max_score=max_total(document),
+        grade=f"{lms_grade(document['score'], max_total(document), max_grade):.2f}", max_grade=max_grade,
+        intake=intake, tests=document["tests"], curve_png=_b64(curve_png),
+        confusion=accuracy_extra(document).get("heldout_confusion"))
+
+
+def write_student_pages(folder: Path, submission: str, document: dict, *, title: str, max_grade: float) -> dict[str, bytes]:
+    """``feedback.html`` (and ``training_curve.png``) beside the student's results; returns the files."""
+    curve = pictures.training_curve(accuracy_extra(document).get("training_curve"))
+    page = feedback_page(submission, document, title=title, max_grade=max_grade, curve_png=curve)
+    atomic_write_text(folder / "feedback.html", page)
+    files = {"feedback.html": page.encode()}
+    if curve is not None:
+        (folder / "training_curve.png").write_bytes(curve)
+        files["training_curve.png"] = curve
+    return files
+
+
+def write_report_html(path: Path, summary: Summary) -> None:
+    students = summary.students()
+    rates = summary.pass_rates()
+    top = max((row["max_score"] for row in students), default=1.0)
+    page = _ENVIRONMENT.get_template("report.html.j2").render(
+        title=summary.config.title, assignment=summary.config.id, summary=summary.headline(),
+        changes=summary.changes, errors=summary.errors, timeouts=summary.timeouts(), lms_notes=summary.lms_notes,
+        histogram_png=_b64(pictures.score_histogram([row["score"] for row in students], top)),
+        pass_rate_png=_b64(pictures.pass_rates([(r["test"][:48], r["passed"] / r["graded"]) for r in rates])),
+        times_png=_b64(pictures.grading_times([(row["submission"], row["seconds"]) for row in students])),
+        pass_rates=rates, pairs=summary.pairs[:TOP_PAIRS], students=students)
+    atomic_write_text(path, page)

@@ -1,0 +1,104 @@
+"""Everything a batch hands back, rebuilt from the results on disk after grading.
+
+Per student: ``feedback.html`` with their training curve (``training_curve.png``) and held-out
+confusion counts. For the TA: ``report.md``, ``report.html``, ``similarity.html``, the regrade
+diff, and the files the LMS imports: Moodle's filled grading worksheet and feedback-files zip,
+or Canvas's gradebook CSV. Rebuilt whole on every run, so a killed or partial batch leaves
+nothing stale that a rerun would not replace.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+
+from kit.grading import html, regrade, similarity
+from kit.grading.config import AssignmentConfig
+from kit.grading.report import Summary, write_report
+from kit.grading.results import max_total
+from kit.lms import Student, canvas, lms_grade, moodle
+
+COMMENT_CHARS = 900
+
+
+@dataclass(frozen=True)
+class LmsOptions:
+    worksheet: Path | None = None  # Moodle's grading worksheet, as downloaded
+    grade_column: str | None = None  # its grade column, for a worksheet in another language
+    feedback_column: str | None = None
+    canvas_gradebook: Path | None = None  # a Canvas gradebook export
+    canvas_assignment: str | None = None  # the assignment's column header in Canvas
+
+
+def comment(document: dict, grade: str, max_grade: float) -> str:
+    """A short plain-text summary for the LMS's feedback-comments field."""
+    lost = [f"{t['number']} {t['name']} ({t['score']:g}/{t['max_score']:g})"
+            for t in document["tests"] if t["score"] < t["max_score"]]
+    text = f"{document['score']:g}/{max_total(document):g} points, grade {grade}/{max_grade:g}. "
+    text += ("Points lost in: " + "; ".join(lost) + ". " if lost else "All checks passed. ")
+    text += "Details in the feedback file."
+    return text if len(text) <= COMMENT_CHARS else text[: COMMENT_CHARS - 40].rstrip() + " ... Details in the feedback file."
+
+
+def publish(
+    config: AssignmentConfig, out: Path, documents: dict[str, dict], *, errors: list[str],
+    students: dict[str, Student] | None = None, options: LmsOptions = LmsOptions(), console: Console | None = None,
+) -> Summary:
+    console = console or Console(stderr=True)
+    students = {ident: s for ident, s in (students or {}).items() if ident in documents}
+    pages = {ident: html.write_student_pages(out / ident, ident, document, title=config.title, max_grade=config.max_grade)
+             for ident, document in documents.items()}
+    summary = Summary(config, documents, errors=errors, changes=regrade.changes(out, documents))
+    summary.pairs = similarity.rank_pairs(config, out, sorted(documents), out / "similarity.html")
+    summary.lms_notes = _lms_exports(config, out, documents, students, pages, options)
+    write_report(out / "report.md", summary)
+    html.write_report_html(out / "report.html", summary)
+    for change in summary.changes:
+        console.print(f"  changed by the regrade: {change.describe()}")
+    for line in summary.lms_notes:
+        console.print(f"  {line}")
+    return summary
+
+
+def _lms_exports(config, out, documents, students, pages, options) -> list[str]:
+    notes: list[str] = []
+    grades = {ident: lms_grade(documents[ident]["score"], max_total(documents[ident]), config.max_grade)
+              for ident in documents}
+    moodle_students = {ident: s for ident, s in students.items() if s.lms == "moodle"}
+    canvas_students = {ident: s for ident, s in students.items() if s.lms == "canvas"}
+    if options.worksheet is not None and not moodle_students:
+        notes.append(f"WORKSHEET given, but no submission came from a Moodle download: {options.worksheet.name} not filled")
+    if moodle_students:
+        by_participant = {s.key: moodle.Grade(grades[ident], comment(documents[ident], f"{grades[ident]:.2f}", config.max_grade))
+                          for ident, s in moodle_students.items()}
+        target = out / "moodle_grading_worksheet.csv"
+        if options.worksheet is not None:
+            outcome = moodle.fill_worksheet(options.worksheet, target, by_participant, max_grade=config.max_grade,
+                                            grade_column=options.grade_column, feedback_column=options.feedback_column)
+            notes.append(f"Moodle: {len(outcome.filled)} grades written into {target.name} (import it with "
+                         "Grading action -> Upload grading worksheet)")
+            if outcome.without_submission:
+                notes.append("no submission graded for (grade left empty): " + ", ".join(outcome.without_submission))
+            if outcome.not_in_worksheet:
+                notes.append("graded, but not in the worksheet (check the download and the worksheet are of the "
+                             "same assignment): participant " + ", ".join(outcome.not_in_worksheet))
+        else:
+            moodle.write_new_worksheet(target, [(s, by_participant[s.key]) for s in moodle_students.values()],
+                                       max_grade=config.max_grade)
+            notes.append(f"Moodle: {target.name} written with {len(moodle_students)} grades (no WORKSHEET given; "
+                         "with the worksheet downloaded from Moodle the kit fills that one in)")
+        moodle.write_feedback_zip(out / "moodle_feedback_files.zip",
+                                  {s: pages[ident] for ident, s in moodle_students.items()})
+        notes.append("Moodle: moodle_feedback_files.zip holds each student's feedback (Upload multiple feedback "
+                     "files in a zip)")
+    if canvas_students:
+        outcome = canvas.write_gradebook(out / "canvas_gradebook.csv", {s: grades[i] for i, s in canvas_students.items()},
+                                         max_grade=config.max_grade, title=config.title,
+                                         export=options.canvas_gradebook, assignment=options.canvas_assignment)
+        notes.append(f"Canvas: canvas_gradebook.csv holds {len(outcome.written)} grades in column "
+                     f"'{outcome.assignment_column}' (Grades -> Import)")
+        if outcome.not_in_gradebook:
+            notes.append("Canvas users graded but not in the gradebook export: " + ", ".join(outcome.not_in_gradebook))
+    return notes
