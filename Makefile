@@ -11,6 +11,11 @@ DATASET ?= embedded
 DATA_DIR ?=
 ARCHIVE ?=
 SUBMISSIONS ?=
+WORKSHEET ?=
+GRADE_COLUMN ?=
+FEEDBACK_COLUMN ?=
+CANVAS_GRADEBOOK ?=
+CANVAS_ASSIGNMENT ?=
 JOBS ?= 1
 FORCE ?= 0
 SEED ?= 0
@@ -18,7 +23,8 @@ SEED ?= 0
 .PHONY: help setup data grade validate test test-fast bench corpus skeletons release clean
 
 help:
-	@echo "make grade      grade the example submissions (or SUBMISSIONS=dir [DATASET=gtzan DATA_DIR=...] [JOBS=n] [FORCE=1] [ASSIGNMENT=ex01_features])"
+	@echo "make grade      grade the example submissions (or SUBMISSIONS=dir-or-LMS-zip [DATASET=gtzan DATA_DIR=...] [JOBS=n] [FORCE=1] [ASSIGNMENT=ex01_features])"
+	@echo "                back into the LMS: [WORKSHEET=Grades-....csv [GRADE_COLUMN=... FEEDBACK_COLUMN=...]] [CANVAS_GRADEBOOK=export.csv] [CANVAS_ASSIGNMENT='Name (id)']"
 	@echo "make validate   grade the graders: single-change variants of the reference (ASSIGNMENT=... JOBS=n)"
 	@echo "make test       run the kit's own tests"
 	@echo "make data       verify a dataset and cache its features (DATASET=gtzan DATA_DIR=... for a TA's copy)"
@@ -30,12 +36,15 @@ help:
 setup: $(VENV)/.installed
 
 # The sandbox uses bubblewrap; as root we install it (a non-root user gets the weaker
-# fallback, see DEVELOPERS.md "Security").
+# fallback, see DEVELOPERS.md "Security"). Debian's chromium is what the kit's tests open
+# report.html in (headless); grading does not need it.
 $(VENV)/.installed: requirements.lock constraints.txt pyproject.toml
-	@if ! command -v bwrap >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "installing bubblewrap for the grading sandbox"; \
-	  (apt-get install -y -q bubblewrap >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q bubblewrap >/dev/null)) \
-	    || echo "WARNING: could not install bubblewrap; grading runs with the weaker fallback sandbox"; \
+	@mkdir -p build; missing=""; command -v bwrap >/dev/null || missing="bubblewrap"; command -v chromium >/dev/null || missing="$$missing chromium"; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian packages:$$missing (bubblewrap: the grading sandbox; chromium: the report test)"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  (apt-get install -y -q $$missing >build/apt.log 2>&1 || (apt-get update -q >build/apt.log 2>&1 && apt-get install -y -q $$missing >>build/apt.log 2>&1)) \
+	    && rm -f build/apt.log || echo "WARNING: could not install$$missing (see build/apt.log); without bubblewrap grading runs with the weaker fallback sandbox"; \
 	fi
 	@$(PYTHON) -c 'import sys; sys.exit(0 if (3, 11, 2) <= sys.version_info[:3] < (3, 12) else 1)' 2>/dev/null || { \
 	  echo "The kit needs Python 3.11 (3.11.2 or newer; Debian 12's /usr/bin/python3 works);" \
@@ -56,7 +65,11 @@ data: setup
 grade: setup
 	$(KIT) grade --assignment $(ASSIGNMENT) --dataset $(DATASET) --jobs $(JOBS) \
 	  $(if $(SUBMISSIONS),--submissions "$(SUBMISSIONS)") $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") \
-	  $(if $(filter 1 yes true,$(FORCE)),--force)
+	  $(if $(filter 1 yes true,$(FORCE)),--force) \
+	  $(if $(WORKSHEET),--worksheet "$(WORKSHEET)") $(if $(GRADE_COLUMN),--grade-column "$(GRADE_COLUMN)") \
+	  $(if $(FEEDBACK_COLUMN),--feedback-column "$(FEEDBACK_COLUMN)") \
+	  $(if $(CANVAS_GRADEBOOK),--canvas-gradebook "$(CANVAS_GRADEBOOK)") \
+	  $(if $(CANVAS_ASSIGNMENT),--canvas-assignment "$(CANVAS_ASSIGNMENT)")
 
 validate: setup
 	$(KIT) validate --assignment $(ASSIGNMENT) --jobs $(JOBS)

@@ -6,6 +6,7 @@ corpus; the tests then read its output. Goldens: autograder/examples/ex02_cnn/*/
 
 import csv
 import json
+import shutil
 import subprocess
 import sys
 
@@ -64,9 +65,16 @@ def test_results_follow_the_gradescope_schema(batch):
         document = results(batch, name)
         assert set(document) == {"score", "execution_time", "output", "visibility", "tests"}
         for test in document["tests"]:
-            assert set(test) == {"name", "number", "score", "max_score", "output", "visibility"}
+            required = {"name", "number", "score", "max_score", "output", "visibility", "execution_time"}
+            assert required <= set(test) <= required | {"tags", "extra_data"}
             assert test["visibility"] in {"hidden", "after_due_date", "after_published", "visible"}
             assert 0 <= test["score"] <= test["max_score"]
+            assert test["execution_time"] >= 0
+    # Visibility comes from config.toml ([visibility] "4.4" = "after_published"), the rest stays visible.
+    reference = {t["number"]: t["visibility"] for t in results(batch, "reference")["tests"]}
+    assert reference.pop("4.4") == "after_published" and set(reference.values()) == {"visible"}
+    # The probe that ran out of time says so in its tags (the report lists it under Timeouts).
+    assert any("timeout" in t.get("tags", []) for t in results(batch, "infinite_loop")["tests"])
 
 
 def test_hostile_submissions_gain_nothing(batch):
@@ -103,3 +111,37 @@ def test_rerun_skips_graded_submissions(batch):
     assert process.returncode == 0
     assert f"skipping {len(NAMES)} already graded" in process.stderr
     assert (batch[0] / "reference" / "results.json").read_bytes() == before
+
+
+def test_feedback_html_shows_the_students_training_run(batch):
+    folder = batch[0] / "reference"
+    page = (folder / "feedback.html").read_text()
+    assert (folder / "training_curve.png").read_bytes().startswith(b"\x89PNG")
+    assert 'src="data:image/png;base64,' in page and "said music" in page
+    accuracy = next(t for t in results(batch, "reference")["tests"] if t["number"] == "4.4")
+    counts = accuracy["extra_data"]["heldout_confusion"]["counts"]
+    curve = accuracy["extra_data"]["training_curve"]
+    assert sum(map(sum, counts)) == 40 and counts[0][0] + counts[1][1] >= 32  # threshold 0.80 on 40 clips
+    assert len(curve["train_losses"]) == len(curve["val_losses"]) == curve["stop_epoch"] >= curve["best_epoch"] >= 1
+    assert not (batch[0] / "skeleton" / "training_curve.png").exists()  # no run, no picture
+
+
+def test_report_html_opens_in_chromium_with_its_images_showing(batch, tmp_path):
+    """Headless Debian chromium (installed by `make`'s set-up): every embedded image decodes."""
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is not installed: run `apt-get install chromium` (make setup does as root)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1100, "height": 1400})
+        for html in (batch[0] / "report.html", batch[0] / "reference" / "feedback.html"):
+            page.goto(html.resolve().as_uri())
+            images = page.evaluate("Array.from(document.images).map(i => [i.alt, i.complete && i.naturalWidth > 0])")
+            assert images and all(shown for _, shown in images), (html, images)
+        page.goto((batch[0] / "report.html").resolve().as_uri())
+        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        links = page.evaluate("Array.from(document.querySelectorAll('a')).map(a => a.getAttribute('href'))")
+        browser.close()
+    assert "similarity.html" in links and "reference/feedback.html" in links
+    assert all((batch[0] / link).is_file() for link in links)
