@@ -6,7 +6,6 @@ grade; the LMS plumbing is the same for every assignment), then a regrade after 
 import csv
 import io
 import json
-import shutil
 import subprocess
 import sys
 import zipfile

@@ -18,6 +18,7 @@ from kit.grading.config import REPO, AssignmentConfig, load_config
 from kit.grading.examples import example_sources
 from kit.grading.heldout import build_view
 from kit.grading.publish import LmsOptions, publish
+from kit.lms import moodle
 from kit.lms.downloads import open_download
 from kit.sandbox import isolation
 
@@ -84,6 +85,10 @@ def run(args: argparse.Namespace) -> int:
     for given in (args.worksheet, args.canvas_gradebook):
         if given is not None and not given.is_file():
             raise SystemExit(f"{given} does not exist")
+    if args.worksheet is not None:  # its problems (columns, maximum grade) are found before grading, not after
+        with tempfile.TemporaryDirectory(prefix="kit-worksheet-") as tmp:
+            moodle.fill_worksheet(args.worksheet, Path(tmp) / "check.csv", {}, max_grade=config.max_grade,
+                                  grade_column=args.grade_column, feedback_column=args.feedback_column)
     students = {}
     if args.submissions is not None:
         download = open_download(args.submissions, args.out.parent / "downloads")
