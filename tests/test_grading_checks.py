@@ -60,3 +60,18 @@ def test_decode_reports_a_schema_mismatch_as_the_graders_problem():
     assert decode(Response, {"cases": {"a": 1}}, probe="training").cases == {"a": 1}
     with pytest.raises(ProbeSchemaError, match="probe 'training': cases.a"):
         decode(Response, {"cases": {"a": "many"}}, probe="training")
+
+
+def test_a_scenario_another_check_charges_counts_neither_way():
+    from kit.grading.checks import NotApplicable, PartialCredit, Scenarios, fail
+
+    scenarios = Scenarios("tables")
+    with scenarios.scenario("a"):
+        pass
+    with scenarios.scenario("b"):
+        raise NotApplicable("min_delta")
+    with scenarios.scenario("c"):
+        fail("wrong")
+    with pytest.raises(PartialCredit) as raised:
+        scenarios.verdict()
+    assert raised.value.fraction == 0.5 and "(right for 1 of 2 tables)" in str(raised.value)

@@ -74,6 +74,7 @@ class ModelResponse(_Response):
 
 class TrainingCase(_Part):
     failure: Failure | None = None
+    missing_parameter: str | None = None
     takes_lr: bool | None = None
     history_type: str | None = None
     train_passes: int = 0

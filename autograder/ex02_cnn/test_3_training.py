@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pytest
 from probe_schemas import TrainingResponse
 
-from kit.grading.checks import Scenarios, check_exists, describe_failure, fail
+from kit.grading.checks import NotApplicable, Scenarios, check_exists, describe_failure, fail
 from kit.grading.pytest_plugin import require
 
 NAN, INF = float("nan"), float("inf")
@@ -91,12 +91,22 @@ def runs(grading):
     return require(result, "running train() on scripted validation losses", partial=True, schema=TrainingResponse).get("cases", {}), result
 
 
-def _run(runs, case):
-    """The run of one table, or fail the scenario saying why there is none."""
+def _run(runs, case, *, judges_parameters=False):
+    """The run of one table, or fail the scenario saying why there is none.
+
+    A table that needs a parameter train() does not take (min_delta) was not run: the check of
+    that rule (``judges_parameters``) fails it, the others do not count it.
+    """
     done, result = runs
     run = done.get(case.id)
     if run is None:
         fail(f"{case.describe()}: train() did not finish: {result.describe()}")
+    if run.get("missing_parameter"):
+        if not judges_parameters:
+            raise NotApplicable(run["missing_parameter"])
+        fail(f"{case.describe()}: train() has no {run['missing_parameter']} parameter, so this table could not be "
+             "run; keep the handout's signature train(model, train_loader, val_loader, *, max_epochs, patience, "
+             "min_delta, lr, device)")
     if "failure" in run:
         fail(describe_failure(run["failure"], doing=f"{case.describe()}: train()"))
     if run["train_passes"] == 0 or run["val_passes"] == 0:
@@ -112,11 +122,11 @@ def _history(run, case):
     return run["history"]
 
 
-def _judge(runs, cases, what, check):
+def _judge(runs, cases, what, check, *, judges_parameters=False):
     scenarios = Scenarios(what)
     for case in cases:
         with scenarios.scenario(case.label):
-            check(_run(runs, case), case)
+            check(_run(runs, case, judges_parameters=judges_parameters), case)
     scenarios.verdict()
 
 
@@ -159,7 +169,7 @@ def test_improvement_rule(runs):
             fail(f"{case.describe()}: trained for {run['train_passes']} epochs with best_epoch={best!r}, expected "
                  f"to stop after epoch {case.stop_epoch} with best epoch {case.best_epoch}: an epoch improves only "
                  "when val_loss < best - min_delta")
-    _judge(runs, RULE, "tables", check)
+    _judge(runs, RULE, "tables", check, judges_parameters=True)
 
 
 @pytest.mark.points(1)

@@ -46,6 +46,11 @@ class PartialCredit(AssertionError):
         self.fraction = max(0.0, min(1.0, fraction))
 
 
+class NotApplicable(Exception):
+    """Raised inside a scenario that this check cannot judge (another check charges the cause):
+    the scenario counts neither as passed nor as failed."""
+
+
 class ProbeSchemaError(Exception):
     """A probe's response does not have the shape its grader expects (a grader bug or a forgery)."""
 
@@ -153,6 +158,8 @@ class _Scenario:
             return False
         if issubclass(kind, GradingFailure):
             self.scenarios.failed.append((self.label, str(error)))
+            return True
+        if issubclass(kind, NotApplicable):
             return True
         return False  # anything else is a grader problem: let it propagate
 

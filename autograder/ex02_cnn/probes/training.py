@@ -140,26 +140,39 @@ class OptimizerLog:
         return False
 
 
+def accepted_keywords(function, keywords, needed):
+    """(the ``keywords`` ``function``'s signature takes, the ``needed`` ones it does not take).
+
+    min_delta, lr and device are the skeleton's parameters, but a train() without one of them
+    is judged by the check of that rule alone (3.3 for min_delta, 3.8 for lr) rather than by
+    every check that calls train(): a keyword the signature lacks is left out where the case
+    does not depend on it (min_delta 0, lr, device); where it does, the case is not run.
+    """
+    try:
+        parameters = inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return dict(keywords), []  # no signature to read (a builtin or a C function): pass them all
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return dict(keywords), []
+    return ({k: v for k, v in keywords.items() if k in parameters},
+            sorted(k for k in needed if k not in parameters))
+
+
 def one_case(train, case, lr):
     losses = [parse_loss(v) for v in case["losses"]]
     log = {"val_modes": [], "train_modes": [], "accumulated": False}
     model = ScriptedModel(losses, log)
     seen = {"train_passes": 0, "val_passes": 0}
     train_loader, val_loader = Loader(model, False, seen), Loader(model, True, seen)
-    # lr and device are the skeleton's too, but a train() without them is judged by 3.8 alone
-    # (a missing lr: Adam keeps its default), not by every check that calls train().
-    optional = {"lr": lr, "device": "cpu"}
-    try:
-        parameters = inspect.signature(train).parameters
-        takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
-        optional = {k: v for k, v in optional.items() if takes_any or k in parameters}
-    except (TypeError, ValueError):
-        pass  # no signature to read (a builtin or a C function): pass them all
+    keywords, missing = accepted_keywords(train, {"min_delta": case["min_delta"], "lr": lr, "device": "cpu"},
+                                          needed={"min_delta"} if case["min_delta"] else set())
+    if missing:
+        return {"missing_parameter": missing[0]}
     with OptimizerLog() as optimizers:
         history = train(model, train_loader, val_loader, max_epochs=case["max_epochs"],
-                        patience=case["patience"], min_delta=case["min_delta"], **optional)
+                        patience=case["patience"], **keywords)
     result = {
-        "takes_lr": "lr" in optional,
+        "takes_lr": "lr" in keywords,
         "history_type": type(history).__name__,
         "train_passes": seen["train_passes"],
         "val_passes": seen["val_passes"],
