@@ -8,7 +8,7 @@ import pytest
 
 from kit.lms import lms_grade
 from kit.lms.csv_cells import RawCsv, sniff_delimiter
-from kit.lms.downloads import canvas_file, moodle_student
+from kit.lms.downloads import canvas_file, moodle_student, open_download
 
 MOODLE_WORKSHEET = (
     'Identifier,"Full name","Email address",Status,Grade,"Maximum grade","Grade can be changed",'
@@ -80,3 +80,40 @@ def test_lms_grade_scales_and_rounds_half_up():
     assert lms_grade(0.125, 1, 1) == Decimal("0.13")  # half up, not to even
     assert lms_grade(54, 54, 20) == Decimal("20.00")
     assert lms_grade(3, 0, 100) == Decimal("0.00")
+
+
+def _tree(root, files):
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+def test_a_folder_of_one_student_is_that_student_not_a_wrapper(tmp_path):
+    download = open_download(_tree(tmp_path / "subs", {"ana/training_ana.py": "", "ana/my_cnn_system_ana.py": ""}),
+                             tmp_path / "unpacked")
+    assert [e.name for e in download.entries()] == ["ana"] and download.lms == ""
+
+
+def test_a_wrapped_moodle_download_is_unwrapped_and_its_text_folders_ignored(tmp_path):
+    root = _tree(tmp_path / "subs", {
+        "course-lab-1/Ann Lee_7_assignsubmission_file_/training_ann.py": "",
+        "course-lab-1/Ann Lee_7_assignsubmission_onlinetext_/onlinetext.html": "",
+        "course-lab-1/Bo Li_8_assignsubmission_file/training_bo.py": "",
+    })
+    download = open_download(root, tmp_path / "unpacked")
+    assert download.lms == "moodle"
+    assert [e.name for e in download.entries()] == ["Ann Lee_7_assignsubmission_file_", "Bo Li_8_assignsubmission_file"]
+    assert sorted(s.key for s in download.students.values()) == ["7", "8"]
+
+
+@pytest.mark.parametrize("files, lms, folders", [
+    ({"Ann Lee_7_assignsubmission_file_training_ann.py": "", "Ann Lee_7_assignsubmission_file_my_cnn_system_ann.py": ""},
+     "moodle", {"Ann Lee_7_assignsubmission_file_": ["my_cnn_system_ann.py", "training_ann.py"]}),
+    ({"leeann_LATE_7_91_training_ann.py": "", "leeann_LATE_7_92_my_cnn_system_ann.py": "", "libo_8_93_training_bo.py": ""},
+     "canvas", {"leeann_LATE_7": ["my_cnn_system_ann.py", "training_ann.py"], "libo_8": ["training_bo.py"]}),
+])
+def test_flat_downloads_become_a_folder_per_student(tmp_path, files, lms, folders):
+    download = open_download(_tree(tmp_path / "subs", files), tmp_path / "unpacked")
+    assert download.lms == lms
+    assert {e.name: sorted(p.name for p in e.iterdir()) for e in download.entries()} == folders

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from kit.grading.config import AssignmentConfig
+from kit.lms.downloads import MOODLE_PLUGIN
 
-MOODLE_SUFFIX = re.compile(r"_(assignsubmission|onlinetext)_[a-z]+_?$", re.IGNORECASE)
+MOODLE_SUFFIX = re.compile(MOODLE_PLUGIN + "_?$", re.IGNORECASE)
 MAX_ZIP_BYTES = 50 << 20  # total uncompressed size we are willing to read from one submission
 MAX_ZIP_ENTRIES = 2000
 IGNORED_PARTS = {"__MACOSX", "__pycache__", ".git", ".ipynb_checkpoints"}

@@ -31,10 +31,10 @@ from pathlib import Path, PurePosixPath
 
 from kit.lms import Student
 
-MOODLE_FOLDER = re.compile(
-    r"^(?P<name>[^_]*)_(?P<id>\d+)_(?P<plugin>assignsubmission|assignfeedback)_(?P<type>[a-z]+)_?$")
-MOODLE_FLAT_FILE = re.compile(
-    r"^(?P<folder>(?P<name>[^_]*)_(?P<id>\d+)_(?P<plugin>assignsubmission)_(?P<type>[a-z]+)_)(?P<file>.+)$")
+# "<name>_<participant id>" then the plugin part Moodle appends to every student's folder or file.
+MOODLE_PLUGIN = r"_(?P<plugin>assignsubmission|assignfeedback)_(?P<type>[a-z]+)"
+MOODLE_FOLDER = re.compile(rf"^(?P<name>[^_]*)_(?P<id>\d+){MOODLE_PLUGIN}_?$")
+MOODLE_FLAT_FILE = re.compile(rf"^(?P<folder>(?P<name>[^_]*)_(?P<id>\d+){MOODLE_PLUGIN}_)(?P<file>.+)$")
 CANVAS_FILE = re.compile(
     r"^(?:(?P<name>.*?)_)??(?:LATE_)?(?P<user>anon_[A-Za-z0-9]+|\d+)_(?P<attachment>\d+)_(?P<file>.+)$")
 
@@ -52,8 +52,7 @@ class Download:
     ignored: list[str] = field(default_factory=list)  # entries that are not a submission's files
 
     def entries(self) -> list[Path]:
-        return [e for e in sorted(self.folder.iterdir())
-                if not e.name.startswith((".", "__MACOSX")) and e.name not in self.ignored]
+        return [e for e in _entries(self.folder) if e.name not in self.ignored]
 
 
 def moodle_student(name: str) -> Student | None:
@@ -78,21 +77,36 @@ def open_download(path: Path, unpack_root: Path) -> Download:
         path = _unpack(path, unpack_root)
     if not path.is_dir():
         raise SystemExit(f"SUBMISSIONS={path} is neither a folder nor a zip")
-    entries = [e for e in sorted(path.iterdir()) if not e.name.startswith((".", "__MACOSX"))]
-    if len(entries) == 1 and entries[0].is_dir() and not moodle_student(entries[0].name):
-        return open_download(entries[0], unpack_root)  # a zip or folder wrapping the download
-    files = [e for e in entries if e.is_file()]
-    if files and any(MOODLE_FLAT_FILE.match(f.name) for f in files):
-        return _group(path, unpack_root, files, _moodle_flat)
-    if files and all(canvas_file(f.name) for f in files):
-        return _group(path, unpack_root, files, canvas_file)
+    entries = _entries(path)
+    if len(entries) == 1 and entries[0].is_dir() and _lms_layout(_entries(entries[0])):
+        return open_download(entries[0], unpack_root)  # a zip or folder wrapping an LMS download
+    layout = _lms_layout(entries)
+    if layout in ("moodle-flat", "canvas"):
+        parse = _moodle_flat if layout == "moodle-flat" else canvas_file
+        return _group(path, unpack_root, [e for e in entries if e.is_file()], parse)
     students = {e.name: s for e in entries if (s := moodle_student(e.name))}
     # Moodle gives each submission plugin its own folder (..._assignsubmission_onlinetext_):
     # the files are graded, the rest is not a second submission of the same student.
-    ignored = [name for name in students if not MOODLE_FOLDER.match(name)["type"] == "file"]
+    ignored = [name for name in students if MOODLE_FOLDER.match(name)["type"] != "file"]
     for name in ignored:
         del students[name]
     return Download(path, students, "moodle" if students else "", ignored)
+
+
+def _entries(folder: Path) -> list[Path]:
+    return [e for e in sorted(folder.iterdir()) if not e.name.startswith((".", "__MACOSX"))]
+
+
+def _lms_layout(entries: list[Path]) -> str:
+    """"moodle" (a folder per student), "moodle-flat", "canvas" (a file per submitted file) or ""."""
+    files = [e for e in entries if e.is_file()]
+    if files and any(MOODLE_FLAT_FILE.match(f.name) for f in files):
+        return "moodle-flat"
+    if files and all(canvas_file(f.name) for f in files):
+        return "canvas"
+    if any(e.is_dir() and moodle_student(e.name) for e in entries):
+        return "moodle"
+    return ""
 
 
 def _moodle_flat(name: str) -> tuple[Student, str] | None:
