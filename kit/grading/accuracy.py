@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from kit.data.manifest import SPLIT_FOLDERS
+from kit.data.manifest import CLASS_NAMES, SPLIT_FOLDERS
 
 
 def accuracy_request(settings: dict[str, Any], view: Path, *, seed: int | None = None) -> dict[str, Any]:
@@ -27,9 +27,6 @@ def heldout_labels(view: Path) -> dict[str, int]:
 def predictions_accuracy(logits: np.ndarray, labels: np.ndarray) -> float:
     """Class 1 (music) where the logit is positive."""
     return float(np.mean((np.asarray(logits) > 0).astype(np.int64) == np.asarray(labels)))
-
-
-CLASS_NAMES = ("speech", "music")  # class 0, class 1: the handout's labels
 
 
 def confusion_counts(logits: np.ndarray, labels: np.ndarray) -> dict[str, Any]:

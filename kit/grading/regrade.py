@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from kit.grading.results import label_of
+
 
 @dataclass(frozen=True)
 class Change:
@@ -49,8 +51,8 @@ def changes(out: Path, documents: dict[str, dict]) -> list[Change]:
         previous = _previous(out / submission)
         if previous is None:
             continue
-        old = {f"{t['number']} {t['name']}".strip(): t["score"] for t in previous.get("tests", [])}
-        new = {f"{t['number']} {t['name']}".strip(): t["score"] for t in document["tests"]}
+        old = {label_of(t): t["score"] for t in previous.get("tests", [])}
+        new = {label_of(t): t["score"] for t in document["tests"]}
         names = list(new) + [name for name in old if name not in new]
         tests = [(name, old.get(name, 0.0), new.get(name, 0.0)) for name in names if old.get(name) != new.get(name)]
         if tests or previous.get("score") != document["score"]:

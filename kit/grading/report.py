@@ -12,7 +12,7 @@ from pathlib import Path
 from kit.files import atomic_write_text
 from kit.grading.config import AssignmentConfig
 from kit.grading.regrade import Change
-from kit.grading.results import max_total
+from kit.grading.results import max_total, label_of
 from kit.grading.similarity import Pair
 from kit.lms import lms_grade
 
@@ -41,9 +41,8 @@ class Summary:
         rows: dict[str, dict] = {}
         for document in self.documents.values():
             for test in document["tests"]:
-                row = rows.setdefault(f"{test['number']} {test['name']}",
-                                      {"test": f"{test['number']} {test['name']}", "points": test["max_score"],
-                                       "passed": 0, "graded": 0})
+                label = label_of(test)
+                row = rows.setdefault(label, {"test": label, "points": test["max_score"], "passed": 0, "graded": 0})
                 row["graded"] += 1
                 row["passed"] += test["score"] >= test["max_score"]
         return list(rows.values())

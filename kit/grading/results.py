@@ -88,6 +88,11 @@ def write_results(path: Path, tests: list[TestResult], *, execution_time: float,
     return document
 
 
+def label_of(test: dict) -> str:
+    """A test as the grade sheet and the reports name it: "2.4 <its name>"."""
+    return f"{test['number']} {test['name']}".strip()
+
+
 def max_total(document: dict) -> float:
     return round(sum(t["max_score"] for t in document["tests"]), 4)
 
@@ -99,7 +104,7 @@ def feedback_text(submission: str, document: dict) -> str:
         lines += [document["output"].rstrip(), ""]
     for test in document["tests"]:
         mark = "PASS" if test["score"] >= test["max_score"] else "FAIL"
-        lines.append(f"## {test['number']} {test['name']} — {mark} ({test['score']:g}/{test['max_score']:g})")
+        lines.append(f"## {label_of(test)} — {mark} ({test['score']:g}/{test['max_score']:g})")
         if test["output"]:
             lines += ["", "```", test["output"].rstrip(), "```"]
         lines.append("")
@@ -111,12 +116,12 @@ def write_grades_csv(path: Path, documents: dict[str, dict]) -> None:
     columns: list[str] = []
     for document in documents.values():
         for test in document["tests"]:
-            label = f"{test['number']} {test['name']}".strip()
+            label = label_of(test)
             if label not in columns:
                 columns.append(label)
     rows = []
     for submission, document in sorted(documents.items()):
-        scores = {f"{t['number']} {t['name']}".strip(): t["score"] for t in document["tests"]}
+        scores = {label_of(t): t["score"] for t in document["tests"]}
         rows.append(
             {"submission": submission, **{c: scores.get(c, "") for c in columns},
              "total": document["score"], "max_total": max_total(document)}

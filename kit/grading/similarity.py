@@ -43,7 +43,7 @@ def _workspace(config: AssignmentConfig, out: Path, idents: list[str]) -> Path:
     return work
 
 
-def rank_pairs(config: AssignmentConfig, out: Path, idents: list[str], report: Path | None = None) -> list[Pair]:
+def rank_pairs(config: AssignmentConfig, out: Path, idents: list[str], report: Path) -> list[Pair]:
     """Pairs of submissions, most similar first; writes copydetect's HTML report to ``report``."""
     import matplotlib
 
@@ -58,7 +58,7 @@ def rank_pairs(config: AssignmentConfig, out: Path, idents: list[str], report: P
     detector = CopyDetector(
         test_dirs=[str(work)], ref_dirs=[str(work)], boilerplate_dirs=[str(boilerplate)], extensions=["py"],
         same_name_only=True, ignore_leaf=True, autoopen=False, silent=True,
-        out_file=str(report) if report else str(out / "similarity" / "similarity.html"),
+        out_file=str(report),
     )
     detector.run()
     index = {path: i for i, path in enumerate(detector.test_files)}
@@ -75,7 +75,6 @@ def rank_pairs(config: AssignmentConfig, out: Path, idents: list[str], report: P
         if by_role:
             pairs.append(Pair(a, b, round(sum(by_role.values()) / len(by_role), 4), by_role))
     pairs.sort(key=lambda pair: (-pair.score, pair.first, pair.second))
-    if report is not None:
-        report.parent.mkdir(parents=True, exist_ok=True)
-        detector.generate_html_report()
+    report.parent.mkdir(parents=True, exist_ok=True)
+    detector.generate_html_report()
     return pairs

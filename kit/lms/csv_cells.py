@@ -23,6 +23,7 @@ class RawCsv:
     delimiter: str
     rows: list[list[str]] = field(default_factory=list)
     endings: list[str] = field(default_factory=list)
+    quote_all: bool = False  # the file encloses every non-empty field: new values are enclosed too
 
     @classmethod
     def parse(cls, text: str, delimiter: str = ",") -> RawCsv:
@@ -57,6 +58,8 @@ class RawCsv:
             row.append(text[start:])
             table.rows.append(row)
             table.endings.append("")
+        fields = [raw for cells in table.rows for raw in cells if raw]
+        table.quote_all = bool(fields) and all(raw.startswith('"') for raw in fields)
         return table
 
     def text(self) -> str:
@@ -71,18 +74,13 @@ class RawCsv:
     def values(self, row: int) -> list[str]:
         return [self.value(row, column) for column in range(len(self.rows[row]))]
 
-    def quotes_everything(self) -> bool:
-        """Whether the file encloses every non-empty field (then new values are enclosed too)."""
-        fields = [raw for row in self.rows for raw in row if raw]
-        return bool(fields) and all(raw.startswith('"') for raw in fields)
-
     def set(self, row: int, column: int, value: str) -> None:
         """Set one cell, enclosed as the file's writer would: always when it encloses every field,
         else as PHP's fputcsv does (Moodle), which also covers what RFC 4180 requires."""
         cells = self.rows[row]
         while len(cells) <= column:
             cells.append("")
-        needs_quotes = self.quotes_everything() or any(c in _PHP_SPECIAL or c == self.delimiter for c in value)
+        needs_quotes = self.quote_all or any(c in _PHP_SPECIAL or c == self.delimiter for c in value)
         cells[column] = '"' + value.replace('"', '""') + '"' if needs_quotes and value != "" else value
 
 
