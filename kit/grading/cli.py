@@ -17,7 +17,6 @@ from kit.grading.batch import collect, grade_batch
 from kit.grading.config import REPO, AssignmentConfig, load_config
 from kit.grading.examples import example_sources
 from kit.grading.heldout import build_view
-from kit.grading.publish import LmsOptions, publish
 from kit.lms import moodle
 from kit.lms.downloads import open_download
 from kit.sandbox import isolation
@@ -86,9 +85,8 @@ def run(args: argparse.Namespace) -> int:
         if given is not None and not given.is_file():
             raise SystemExit(f"{given} does not exist")
     if args.worksheet is not None:  # its problems (columns, maximum grade) are found before grading, not after
-        with tempfile.TemporaryDirectory(prefix="kit-worksheet-") as tmp:
-            moodle.fill_worksheet(args.worksheet, Path(tmp) / "check.csv", {}, max_grade=config.max_grade,
-                                  grade_column=args.grade_column, feedback_column=args.feedback_column)
+        moodle.read_worksheet(args.worksheet, max_grade=config.max_grade, grade_column=args.grade_column,
+                              feedback_column=args.feedback_column)
     students = {}
     if args.submissions is not None:
         download = open_download(args.submissions, args.out.parent / "downloads")
@@ -106,10 +104,14 @@ def run(args: argparse.Namespace) -> int:
     outcomes = grade_batch(config, submissions, out, view=view, dataset=args.dataset,
                            jobs=args.jobs, force=args.force, console=console)
     errors = [o.submission for o in outcomes if o.status == "grader-error"]
+    # Imported here: its pictures need matplotlib (0.4 s), which grading one submission does not.
+    from kit.grading.publish import LmsOptions, publish
+
     graded = {ident for ident, _ in submissions}
     documents = {ident: doc for ident, doc in collect(out).items() if ident in graded}
-    options = LmsOptions(args.worksheet, args.grade_column, args.feedback_column, args.canvas_gradebook,
-                         args.canvas_assignment)
+    options = LmsOptions(worksheet=args.worksheet, grade_column=args.grade_column,
+                         feedback_column=args.feedback_column, canvas_gradebook=args.canvas_gradebook,
+                         canvas_assignment=args.canvas_assignment)
     publish(config, out, documents, errors=errors, students=students, options=options, console=console)
     console.print(f"results: {out}/<submission>/results.json, feedback.md and feedback.html; {out}/grades.csv; "
                   f"{out}/report.md and report.html; {out}/similarity.html")

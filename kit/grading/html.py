@@ -9,13 +9,14 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from kit.files import atomic_write_text
+from kit.files import atomic_write_bytes, atomic_write_text
 from kit.grading import pictures
 from kit.grading.report import TOP_PAIRS, Summary
 from kit.grading.results import max_total
 from kit.lms import lms_grade
 
-_ENVIRONMENT = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+TEMPLATES = Path(__file__).parent / "templates"
+_ENVIRONMENT = Environment(loader=FileSystemLoader(TEMPLATES),
                            autoescape=select_autoescape(["html", "j2"]))
 
 
@@ -40,15 +41,32 @@ def feedback_page(submission: str, document: dict, *, title: str, max_grade: flo
         confusion=accuracy_extra(document).get("heldout_confusion"))
 
 
+def _newest(paths) -> float:
+    return max((p.stat().st_mtime for p in paths), default=0.0)
+
+
 def write_student_pages(folder: Path, submission: str, document: dict, *, title: str, max_grade: float) -> dict[str, bytes]:
-    """``feedback.html`` (and ``training_curve.png``) beside the student's results; returns the files."""
+    """``feedback.html`` (and ``training_curve.png``) beside the student's results; returns the files.
+
+    Drawn again only when older than the results or the kit's page code (about 0.2 s a student:
+    a rerun that grades nothing new does not redraw a course's worth of pictures).
+    """
+    page_path, curve_path = folder / "feedback.html", folder / "training_curve.png"
+    sources = [folder / "results.json", Path(__file__), Path(pictures.__file__), *TEMPLATES.glob("*.j2")]
+    if page_path.is_file() and page_path.stat().st_mtime >= _newest(p for p in sources if p.exists()):
+        files = {"feedback.html": page_path.read_bytes()}
+        if curve_path.is_file():
+            files["training_curve.png"] = curve_path.read_bytes()
+        return files
     curve = pictures.training_curve(accuracy_extra(document).get("training_curve"))
     page = feedback_page(submission, document, title=title, max_grade=max_grade, curve_png=curve)
-    atomic_write_text(folder / "feedback.html", page)
     files = {"feedback.html": page.encode()}
     if curve is not None:
-        (folder / "training_curve.png").write_bytes(curve)
+        atomic_write_bytes(curve_path, curve)
         files["training_curve.png"] = curve
+    else:
+        curve_path.unlink(missing_ok=True)  # a regrade without a training run leaves no stale picture
+    atomic_write_text(page_path, page)  # last: its time stamps the pair
     return files
 
 

@@ -17,7 +17,7 @@ from rich.console import Console
 from kit.grading import html, regrade, similarity
 from kit.grading.config import AssignmentConfig
 from kit.grading.report import Summary, write_report
-from kit.grading.results import max_total
+from kit.grading.results import max_total, label_of
 from kit.lms import Student, canvas, lms_grade, moodle
 
 COMMENT_CHARS = 900
@@ -34,7 +34,7 @@ class LmsOptions:
 
 def comment(document: dict, grade: str, max_grade: float) -> str:
     """A short plain-text summary for the LMS's feedback-comments field."""
-    lost = [f"{t['number']} {t['name']} ({t['score']:g}/{t['max_score']:g})"
+    lost = [f"{label_of(t)} ({t['score']:g}/{t['max_score']:g})"
             for t in document["tests"] if t["score"] < t["max_score"]]
     text = f"{document['score']:g}/{max_total(document):g} points, grade {grade}/{max_grade:g}. "
     text += ("Points lost in: " + "; ".join(lost) + ". " if lost else "All checks passed. ")
@@ -75,8 +75,9 @@ def _lms_exports(config, out, documents, students, pages, options) -> list[str]:
                           for ident, s in moodle_students.items()}
         target = out / "moodle_grading_worksheet.csv"
         if options.worksheet is not None:
-            outcome = moodle.fill_worksheet(options.worksheet, target, by_participant, max_grade=config.max_grade,
-                                            grade_column=options.grade_column, feedback_column=options.feedback_column)
+            worksheet = moodle.read_worksheet(options.worksheet, max_grade=config.max_grade,
+                                              grade_column=options.grade_column, feedback_column=options.feedback_column)
+            outcome = worksheet.fill(target, by_participant)
             notes.append(f"Moodle: {len(outcome.filled)} grades written into {target.name} (import it with "
                          "Grading action -> Upload grading worksheet)")
             if outcome.without_submission:

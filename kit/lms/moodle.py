@@ -15,7 +15,7 @@ a row whose grade is blank, unchanged, above the maximum, locked, or changed in 
 the worksheet's ``Last modified (grade)`` (unless the TA ticks "Allow updating records
 modified more recently in Moodle").
 
-The kit fills the TA's worksheet in place (``fill_worksheet``): only the grade and feedback
+The kit fills the TA's worksheet in place (``read_worksheet``, ``Worksheet.fill``): only the grade and feedback
 cells of participants with a graded submission change, byte for byte everything else stays
 (``csv_cells``). Without one it writes a minimal worksheet with the columns the importer needs.
 
@@ -91,12 +91,44 @@ def _number(text: str) -> Decimal | None:
         return None
 
 
-def fill_worksheet(
-    source: Path, target: Path, grades: dict[str, Grade], *, max_grade: float,
-    grade_column: str | None = None, feedback_column: str | None = None,
-) -> WorksheetOutcome:
-    """Write ``source`` to ``target`` with the grade (and feedback comment) of every participant
-    in ``grades`` (by participant id) set, and nothing else changed."""
+@dataclass
+class Worksheet:
+    """A downloaded worksheet, its columns found and its maximum grade checked (``read_worksheet``)."""
+
+    table: RawCsv
+    encoding: str
+    grade_at: int
+    feedback_at: int | None
+    identifier_at: int
+    name_at: int | None
+    decimal_comma: bool  # the worksheet writes 100,00: its grades are written so too
+    rows: dict[int, str]  # row index -> participant id
+
+    def fill(self, target: Path, grades: dict[str, Grade]) -> WorksheetOutcome:
+        """Write the worksheet to ``target`` with the grade (and feedback comment) of every
+        participant in ``grades`` (by participant id) set, and nothing else changed."""
+        outcome = WorksheetOutcome()
+        for row, participant in self.rows.items():
+            values = self.table.values(row)
+            if participant not in grades:
+                name = values[self.name_at] if self.name_at is not None and self.name_at < len(values) else ""
+                outcome.without_submission.append(values[self.identifier_at] + (f" ({name})" if name else ""))
+                continue
+            value = f"{grades[participant].value:.2f}"
+            self.table.set(row, self.grade_at, value.replace(".", ",") if self.decimal_comma else value)
+            if self.feedback_at is not None:
+                self.table.set(row, self.feedback_at, grades[participant].comment)
+            outcome.filled.append(participant)
+        outcome.not_in_worksheet = sorted(set(grades) - set(self.rows.values()), key=int)
+        atomic_write_bytes(target, self.table.text().encode(self.encoding))
+        return outcome
+
+
+def read_worksheet(source: Path, *, max_grade: float, grade_column: str | None = None,
+                   feedback_column: str | None = None) -> Worksheet:
+    """The worksheet in ``source``; raises WorksheetError, saying what to do, when its columns
+    cannot be found or its maximum grade is not ``max_grade`` (Moodle would skip the grades above
+    its maximum). ``make grade`` reads it before grading, so that a wrong file costs no batch."""
     text, encoding = _decode(source.read_bytes())
     table = RawCsv.parse(text, sniff_delimiter(text.split("\n", 1)[0]))
     if not table.rows:
@@ -108,18 +140,14 @@ def fill_worksheet(
     identifier_at = 0 if identifier_at is None else identifier_at  # Moodle always puts it first
     maximum_at = _column(header, None, MAXIMUM_GRADE, "maximum grade", "", required=False)
     name_at = _column(header, None, FULL_NAME, "full name", "", required=False)
-
-    outcome = WorksheetOutcome()
-    seen: set[str] = set()
+    rows: dict[int, str] = {}
     decimal_comma = False
     for row in range(1, len(table.rows)):
         values = table.values(row)
-        if not any(v.strip() for v in values):
-            continue
         match = re.search(r"(\d+)\s*$", values[identifier_at] if identifier_at < len(values) else "")
         if match is None:
-            continue
-        participant = match.group(1)
+            continue  # a blank or foreign line: left as it is
+        rows[row] = match.group(1)
         if maximum_at is not None and maximum_at < len(values):
             maximum = _number(values[maximum_at])
             decimal_comma = decimal_comma or "," in values[maximum_at]
@@ -128,20 +156,7 @@ def fill_worksheet(
                     f"the worksheet's maximum grade is {values[maximum_at]} but config.toml's max_grade is "
                     f"{max_grade:g}: Moodle would skip every grade above its maximum. Set max_grade in "
                     "autograder/<id>/config.toml to the assignment's maximum grade in Moodle (or change Moodle's).")
-        if participant not in grades:
-            name = values[name_at] if name_at is not None and name_at < len(values) else ""
-            outcome.without_submission.append(f"{values[identifier_at]}" + (f" ({name})" if name else ""))
-            continue
-        seen.add(participant)
-        grade = grades[participant]
-        value = f"{grade.value:.2f}"
-        table.set(row, grade_at, value.replace(".", ",") if decimal_comma else value)
-        if feedback_at is not None:
-            table.set(row, feedback_at, grade.comment)
-        outcome.filled.append(participant)
-    outcome.not_in_worksheet = sorted(set(grades) - seen, key=int)
-    atomic_write_bytes(target, table.text().encode(encoding))
-    return outcome
+    return Worksheet(table, encoding, grade_at, feedback_at, identifier_at, name_at, decimal_comma, rows)
 
 
 def write_new_worksheet(target: Path, students: list[tuple[Student, Grade]], *, max_grade: float) -> None:
