@@ -25,3 +25,8 @@ def dies_with_parent(command: list[str]) -> list[str]:
     """
     setpriv = shutil.which("setpriv")
     return [setpriv, "--pdeathsig", "KILL", "--", *command] if setpriv else list(command)
+
+
+def available_cores() -> int:
+    """The cores this process may run on (a Slurm job's or a container's share, not the machine's)."""
+    return len(os.sched_getaffinity(0))

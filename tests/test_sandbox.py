@@ -1,4 +1,9 @@
-"""The sandbox keeps its promises: limits, isolation, capped output, data-only results."""
+"""The sandbox keeps its promises: limits, isolation, capped output, data-only results.
+
+Every promise holds both for a one-shot run (``run_probe``: a new sandbox and Python per probe)
+and for a probe forked by a submission's probe server (``ProbeWorker``): the ``run`` fixture
+runs each test both ways.
+"""
 
 import os
 import textwrap
@@ -10,8 +15,30 @@ import pytest
 from kit.grading.config import REPO
 from kit.sandbox import isolation
 from kit.sandbox.runner import Limits, run_probe
+from kit.sandbox.worker import ProbeWorker
 
 needs_bwrap = pytest.mark.skipif(not isolation.detect().hides_files, reason="bubblewrap is not available here")
+CEILING = Limits(memory_mb=3072)
+
+
+@pytest.fixture(scope="module")
+def worker():
+    with ProbeWorker(CEILING, ["numpy"]) as server:
+        yield server
+
+
+@pytest.fixture(params=["one-shot", "forked"])
+def run(request):
+    """``run(probe, **arguments)`` one way or the other; a broken server fails the test."""
+    if request.param == "one-shot":
+        return run_probe
+    server = request.getfixturevalue("worker")
+
+    def forked(probe, **arguments):
+        assert server.accepts(arguments.get("limits", Limits())), "the server refuses these limits"
+        return server.run(probe, **arguments)
+
+    return forked
 
 
 def _probe(tmp_path: Path, body: str) -> Path:
@@ -21,7 +48,7 @@ def _probe(tmp_path: Path, body: str) -> Path:
     return path
 
 
-def test_returns_json_and_arrays(tmp_path):
+def test_returns_json_and_arrays(tmp_path, run):
     probe = _probe(tmp_path, """
         import numpy as np
         rt.save_array("values", np.arange(4))
@@ -29,34 +56,34 @@ def test_returns_json_and_arrays(tmp_path):
     """)
     student = tmp_path / "hello_ada.py"
     student.write_text("def answer():\n    print('hi from student')\n    return 42\n")
-    result = run_probe(probe, files={"hello_ada.py": student}, request={"x": [1, 2]})
+    result = run(probe, files={"hello_ada.py": student}, request={"x": [1, 2]})
     assert result.status == "ok", result.describe()
     assert result.response["echo"] == [1, 2] and result.response["student"] == 42
     np.testing.assert_array_equal(result.arrays["values"], np.arange(4))
     assert "hi from student" in result.stdout
 
 
-def test_wall_clock_limit_kills_an_endless_loop(tmp_path):
+def test_wall_clock_limit_kills_an_endless_loop(tmp_path, run):
     probe = _probe(tmp_path, "while True:\n    pass")
-    result = run_probe(probe, files={}, limits=Limits(wall_seconds=2))
+    result = run(probe, files={}, limits=Limits(wall_seconds=2))
     assert result.status == "timeout"
     assert "did not finish within 2 s" in result.describe()
 
 
-def test_memory_limit(tmp_path):
+def test_memory_limit(tmp_path, run):
     probe = _probe(tmp_path, "blocks = [bytearray(100 << 20) for _ in range(100)]\nreturn {}")
-    result = run_probe(probe, files={}, limits=Limits(memory_mb=1024))
+    result = run(probe, files={}, limits=Limits(memory_mb=1024))
     assert result.status == "memory", (result.status, result.stderr[-500:])
 
 
-def test_output_is_capped(tmp_path):
+def test_output_is_capped(tmp_path, run):
     probe = _probe(tmp_path, "import sys\nfor _ in range(20000):\n    sys.stdout.write('x' * 100)\nreturn {}")
-    result = run_probe(probe, files={}, limits=Limits(output_kb=4))
+    result = run(probe, files={}, limits=Limits(output_kb=4))
     assert result.status == "ok"
     assert len(result.stdout) < 5000 and "more bytes of output not kept" in result.stdout
 
 
-def test_pickled_arrays_are_refused(tmp_path):
+def test_pickled_arrays_are_refused(tmp_path, run):
     """A student writing an object array (a pickle) into the results gets nothing unpickled."""
     probe = _probe(tmp_path, """
         import numpy as np, os
@@ -64,17 +91,17 @@ def test_pickled_arrays_are_refused(tmp_path):
         rt._arrays.append("evil")
         return {}
     """)
-    assert run_probe(probe, files={}).status == "bad_response"
+    assert run(probe, files={}).status == "bad_response"
 
 
-def test_exit_without_response_is_a_failure(tmp_path):
+def test_exit_without_response_is_a_failure(tmp_path, run):
     probe = _probe(tmp_path, "import os\nos._exit(0)")
-    result = run_probe(probe, files={})
+    result = run(probe, files={})
     assert result.status == "no_response" and not result.ok
 
 
 @needs_bwrap
-def test_student_code_cannot_see_the_grader_or_the_labels(tmp_path):
+def test_student_code_cannot_see_the_grader_or_the_labels(tmp_path, run):
     secret = tmp_path / "heldout_labels.json"
     secret.write_text("{}")
     secrets = [secret, REPO / "autograder" / "ex02_cnn" / "config.toml", REPO / "autograder" / "pytest.ini",
@@ -90,7 +117,7 @@ def test_student_code_cannot_see_the_grader_or_the_labels(tmp_path):
                 seen[path] = type(error).__name__
         return {"seen": seen, "uid": os.getuid(), "root": sorted(os.listdir("/"))}
     """)
-    result = run_probe(probe, files={}, request={"paths": [str(p) for p in secrets]})
+    result = run(probe, files={}, request={"paths": [str(p) for p in secrets]})
     assert result.status == "ok", result.describe()
     for path, seen in result.response["seen"].items():
         assert seen in {"FileNotFoundError", "PermissionError"}, f"sandbox could read {path}"
@@ -101,7 +128,7 @@ def test_student_code_cannot_see_the_grader_or_the_labels(tmp_path):
 
 
 @needs_bwrap
-def test_no_network(tmp_path):
+def test_no_network(tmp_path, run):
     probe = _probe(tmp_path, """
         import socket
         try:
@@ -110,7 +137,7 @@ def test_no_network(tmp_path):
         except OSError as error:
             return {"connected": False, "error": str(error)}
     """)
-    result = run_probe(probe, files={})
+    result = run(probe, files={})
     assert result.response["connected"] is False
 
 
@@ -151,3 +178,87 @@ def test_fallback_as_root_drops_to_nobody_and_protect_locks_folders(tmp_path, mo
         assert result.response == {"uid": isolation.NOBODY, "readable": False, "arrays": []}
     finally:
         isolation.detect.cache_clear()
+
+
+def test_fallback_server_still_limits(tmp_path, monkeypatch):
+    monkeypatch.setenv("KIT_SANDBOX", "fallback")
+    isolation.detect.cache_clear()
+    try:
+        with ProbeWorker(CEILING, []) as server:
+            probe = _probe(tmp_path, "while True:\n    pass")
+            assert server.run(probe, files={}, limits=Limits(wall_seconds=2)).status == "timeout"
+            assert server.run(_probe(tmp_path, "return {'after': 1}"), files={}).response["after"] == 1
+    finally:
+        isolation.detect.cache_clear()
+
+
+# --- what only the probe server has to promise ---------------------------------------------
+
+def test_server_imports_once_and_each_probe_is_a_fresh_fork(tmp_path, worker):
+    probe = _probe(tmp_path, """
+        import os, sys
+        preloaded = "numpy" in sys.modules
+        import builtins
+        first = not hasattr(builtins, "_kit_marker")
+        builtins._kit_marker = True
+        return {"preloaded": preloaded, "first": first, "pid": os.getpid()}
+    """)
+    one, two = (worker.run(probe, files={}) for _ in range(2))
+    assert one.response["preloaded"] and two.response["preloaded"]
+    # What a probe changes in its interpreter dies with it: the next probe starts from the server's state.
+    assert one.response["first"] and two.response["first"]
+    assert one.response["pid"] != two.response["pid"]
+
+
+@needs_bwrap
+def test_a_probe_leaves_no_process_and_no_tmp_file_for_the_next(tmp_path, worker):
+    leave = _probe(tmp_path, """
+        import subprocess
+        subprocess.Popen(["/bin/sleep", "300"], start_new_session=True)
+        open("/tmp/planted", "w").write("x")
+        return {}
+    """)
+    assert worker.run(leave, files={}).status == "ok"
+    look = tmp_path / "look.py"
+    look.write_text("import _probe_runtime as rt, os\n"
+                    "def probe(request):\n"
+                    "    names = [open(f'/proc/{p}/comm').read().strip() for p in os.listdir('/proc') if p.isdigit()]\n"
+                    "    return {'processes': names, 'tmp': os.listdir('/tmp')}\n"
+                    "rt.main(probe)\n")
+    seen = worker.run(look, files={}).response
+    assert "sleep" not in seen["processes"] and seen["tmp"] == []
+
+
+def test_a_probe_cannot_read_the_servers_descriptors_or_memory(tmp_path, worker):
+    probe = _probe(tmp_path, """
+        import os
+        server = os.getppid()
+        seen = {}
+        for what in ("fd", "mem", "environ"):
+            try:
+                path = f"/proc/{server}/{what}"
+                seen[what] = os.listdir(path) if what == "fd" else len(open(path, "rb").read(16))
+            except OSError as error:
+                seen[what] = type(error).__name__
+        return seen
+    """)
+    result = worker.run(probe, files={})
+    assert result.status == "ok", result.describe()
+    assert all(value == "PermissionError" for key, value in result.response.items() if key != "arrays"), result.response
+
+
+def test_a_probe_that_kills_the_server_only_loses_its_own_run(tmp_path):
+    with ProbeWorker(CEILING, ["numpy"]) as server:
+        killer = _probe(tmp_path, "import os, signal, time\nos.kill(os.getppid(), signal.SIGKILL)\ntime.sleep(30)")
+        result = server.run(killer, files={}, limits=Limits(wall_seconds=20))
+        assert result.status in {"crashed", "no_response"} and not result.ok
+        assert result.seconds < 20  # noticed at once, not at the deadline
+        # The server is gone: the caller runs what is left one-shot (GradingContext does).
+        assert server.broken and not server.accepts(Limits())
+    assert run_probe(_probe(tmp_path, "return {'after': 1}"), files={}).response["after"] == 1
+
+
+def test_limits_above_the_ceiling_are_refused(worker):
+    assert worker.accepts(Limits(memory_mb=1024))
+    assert not worker.accepts(Limits(memory_mb=CEILING.memory_mb + 1))
+    assert not worker.accepts(Limits(threads=2))

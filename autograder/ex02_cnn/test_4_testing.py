@@ -103,6 +103,7 @@ def _attach_run(request, response, confusion):
 
 @pytest.mark.points(4)
 @pytest.mark.number("4.4")
+@pytest.mark.last
 def test_heldout_accuracy(grading, request):
     """Accuracy on the held-out split reaches the threshold"""
     if grading.features is None:

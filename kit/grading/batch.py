@@ -30,7 +30,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from kit.grading import intake
 from kit.grading.config import AUTOGRADER, AssignmentConfig
 from kit.files import atomic_write_text
-from kit.processes import dies_with_parent
+from kit.processes import available_cores, dies_with_parent
 from kit.grading.regrade import keep_previous
 from kit.grading.results import (TestResult, feedback_text, max_total, results_document, weigh,
                                  write_grades_csv)
@@ -46,14 +46,17 @@ class Outcome:
 
 
 def run_graders(
-    config: AssignmentConfig, staged: Path, view: Path | None, dataset: str, results_json: Path
+    config: AssignmentConfig, staged: Path, view: Path | None, dataset: str, results_json: Path, probe_jobs: int = 1
 ) -> tuple[bool, str]:
-    """Run the hidden graders on one staged submission in a trusted subprocess."""
+    """Run the hidden graders on one staged submission in a trusted subprocess.
+
+    ``probe_jobs``: how many of its probes may run at once (the cores other submissions leave idle).
+    """
     command = [
         sys.executable, "-m", "pytest", str(config.folder), "-c", str(AUTOGRADER / "pytest.ini"),
         "--rootdir", str(AUTOGRADER), "-q", "--no-header", "-rN",
         "--assignment", config.id, "--submission", str(staged), "--dataset", dataset,
-        "--results-json", str(results_json),
+        "--results-json", str(results_json), "--probe-jobs", str(probe_jobs),
     ]
     if view is not None:
         command += ["--features", str(view)]
@@ -67,8 +70,14 @@ def run_graders(
     return ok, (process.stdout[-4000:] + process.stderr[-4000:])
 
 
+def probe_jobs_for(jobs: int) -> int:
+    """Probes one submission may run at once: the cores that ``jobs`` parallel submissions leave."""
+    return max(1, available_cores() // max(1, jobs))
+
+
 def grade_submission(
-    config: AssignmentConfig, ident: str, source: Path, out: Path, view: Path | None, dataset: str
+    config: AssignmentConfig, ident: str, source: Path, out: Path, view: Path | None, dataset: str,
+    probe_jobs: int = 1,
 ) -> Outcome:
     started = time.monotonic()
     folder = out / ident
@@ -76,7 +85,7 @@ def grade_submission(
     submission = intake.stage(ident, source, config, folder / "files")
     with tempfile.TemporaryDirectory(prefix="kit-results-") as tmp:
         raw = Path(tmp) / "results.json"
-        ok, log = run_graders(config, folder / "files", view, dataset, raw)
+        ok, log = run_graders(config, folder / "files", view, dataset, raw, probe_jobs)
         if not ok:
             atomic_write_text(folder / "grader-error.log", log)
             return Outcome(ident, None, None, time.monotonic() - started, "grader-error")
@@ -108,9 +117,11 @@ def grade_batch(
     view: Path | None,
     dataset: str,
     jobs: int = 1,
+    probe_jobs: int | None = None,
     force: bool = False,
     console: Console | None = None,
 ) -> list[Outcome]:
+    """Grade ``submissions`` into ``out``; ``probe_jobs`` (default: :func:`probe_jobs_for`) per submission."""
     console = console or Console(stderr=True)
     out.mkdir(parents=True, exist_ok=True)
     outcomes: list[Outcome] = []
@@ -127,7 +138,9 @@ def grade_batch(
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task("", total=len(todo))
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = {pool.submit(grade_submission, config, i, s, out, view, dataset): i for i, s in todo}
+            per_submission = probe_jobs or probe_jobs_for(jobs)
+            futures = {pool.submit(grade_submission, config, i, s, out, view, dataset, per_submission): i
+                       for i, s in todo}
             for future in as_completed(futures):
                 ident = futures[future]
                 try:

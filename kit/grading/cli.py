@@ -34,6 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a labelled feature folder to grade on instead of the verified cache "
                              "(what the release's autograder zip ships; no audio needed)")
     parser.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel")
+    parser.add_argument("--probe-jobs", type=int,
+                        help="probes of one submission run at once (default: the cores JOBS leave idle; "
+                             "1 keeps one probe's memory at a time)")
     parser.add_argument("--force", action="store_true", help="regrade submissions that already have results")
     parser.add_argument("--out", type=Path, default=REPO / "build" / "grades", help="output root")
     parser.add_argument("--cache-dir", type=Path, default=REPO / "build" / "cache",
@@ -102,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     console.print(f"grading {len(submissions)} submission(s) of {config.id} on {args.dataset}, "
                   f"{args.jobs} at a time, into {out}")
     outcomes = grade_batch(config, submissions, out, view=view, dataset=args.dataset,
-                           jobs=args.jobs, force=args.force, console=console)
+                           jobs=args.jobs, probe_jobs=args.probe_jobs, force=args.force, console=console)
     errors = [o.submission for o in outcomes if o.status == "grader-error"]
     # Imported here: its pictures need matplotlib (0.4 s), which grading one submission does not.
     from kit.grading.publish import LmsOptions, publish
@@ -126,8 +129,8 @@ def _grade_one(config: AssignmentConfig, args: argparse.Namespace, view: Path | 
         raise SystemExit("--submission needs --results-json")
     ident = intake.submission_id(args.submission.name)
     with tempfile.TemporaryDirectory(prefix="kit-grade-one-") as tmp:
-        outcomes = grade_batch(config, [(ident, args.submission)], Path(tmp), view=view,
-                               dataset=args.dataset, jobs=1, force=True, console=console)
+        outcomes = grade_batch(config, [(ident, args.submission)], Path(tmp), view=view, dataset=args.dataset,
+                               jobs=1, probe_jobs=args.probe_jobs, force=True, console=console)
         results = Path(tmp) / ident / "results.json"
         if outcomes[0].status != "graded" or not results.is_file():
             log = Path(tmp) / ident / "grader-error.log"

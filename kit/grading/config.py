@@ -97,6 +97,18 @@ class AssignmentConfig(_Strict):
         default=False, description="copy a pre-compiled numba cache for librosa into every sandbox (kit/sandbox/numba_cache.py)"
     )
 
+    preload: list[str] = Field(
+        default=["numpy", "torch"],
+        description="modules the submission's probe server imports once before forking each probe "
+                    "(kit/sandbox/worker.py); empty: every probe starts its own Python")
+
+    def worker_ceiling(self) -> Limits:
+        """The largest limits of any probe: the probe server's own (a forked probe lowers them to its own)."""
+        limits = list(self.limits.values())
+        return Limits(memory_mb=max(limit.memory_mb for limit in limits),
+                      file_mb=max(limit.file_mb for limit in limits),
+                      threads=self.limits_for("default").threads)
+
     def limits_for(self, probe: str, dataset: str | None = None) -> Limits:
         """Limits of a probe: ``limits."<probe>.<dataset>"``, else ``limits.<probe>``, else default."""
         for key in (f"{probe}.{dataset}", probe, "default"):

@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
+import warnings
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +31,7 @@ from kit.grading.config import REPO, AssignmentConfig, load_config
 from kit.grading.results import TestResult, write_results
 from kit.sandbox.numba_cache import warm_cache
 from kit.sandbox.runner import ProbeResult, run_probe
+from kit.sandbox.worker import ProbeWorker
 
 NUMBA_CACHE_ROOT = REPO / "build" / "cache" / "numba"
 
@@ -38,12 +42,25 @@ UNTRUSTED_DATA_ERRORS = (KeyError, IndexError, TypeError, ValueError, AttributeE
 
 @dataclass
 class GradingContext:
+    """What the graders of one submission share: its files, the data view, and its probe runs.
+
+    Probes run in the submission's probe server (:class:`kit.sandbox.worker.ProbeWorker`,
+    torch imported once), or one-shot in a sandbox of their own when the server cannot take
+    them. ``probe_jobs`` > 1 lets :meth:`prefetch` start a long probe beside the others on a
+    core the batch leaves idle.
+    """
+
     config: AssignmentConfig
     submission: Path  # folder of the student's files, as staged by intake
     features: Path | None  # feature folder with training/ validation/ testing/ (labels!)
     dataset: str
+    probe_jobs: int = 1
     _probes: dict[str, ProbeResult] = field(default_factory=dict)
+    _pending: dict[str, Future] = field(default_factory=dict)
     _numba_cache: list[Path | None] = field(default_factory=list)
+    _worker: list[ProbeWorker | None] = field(default_factory=list)  # [] not started, [None] not usable
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _background: ThreadPoolExecutor | None = None
 
     def student_files(self) -> dict[str, Path]:
         files = {p.name: p for p in sorted(self.submission.glob("*.py"))}
@@ -52,6 +69,11 @@ class GradingContext:
         files.update({p.name: p for p in self.config.helper_paths()})
         files.update({p.name: p for p in sorted((self.config.folder / "probes").glob("_*.py"))})
         return files
+
+    def start(self) -> None:
+        """Start the probe server now (it imports torch while pytest collects the graders)."""
+        with self._lock:
+            self._server()
 
     def probe(
         self,
@@ -62,19 +84,72 @@ class GradingContext:
         folders: dict[str, Path] | None = None,
     ) -> ProbeResult:
         """Run ``autograder/<id>/probes/<name>.py`` once per distinct request."""
-        request = request or {}
-        key = name + hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
+        key = self._key(name, request)
+        pending = self._pending.pop(key, None)
+        if pending is not None:
+            self._probes[key] = pending.result()
         if key not in self._probes:
-            self._probes[key] = run_probe(
-                self.config.folder / "probes" / f"{name}.py",
-                files=self.student_files(),
-                request=request,
-                inputs=inputs,
-                folders=folders,
-                limits=self.config.limits_for(name, self.dataset),
-                numba_cache=self.numba_cache(),
-            )
+            self._probes[key] = self._run(name, request, inputs, folders, pooled=True)
         return self._probes[key]
+
+    def prefetch(
+        self,
+        name: str,
+        request: dict[str, Any] | None = None,
+        *,
+        inputs: dict[str, Any] | None = None,
+        folders: dict[str, Path] | None = None,
+    ) -> None:
+        """Start ``probe(name, request)`` now, in a sandbox of its own, if a core is free for it.
+
+        The test that later asks for the same probe and request gets this run's result.
+        With ``probe_jobs`` 1 nothing happens: the probe runs when it is asked for.
+        """
+        key = self._key(name, request)
+        if self.probe_jobs < 2 or key in self._pending or key in self._probes:
+            return
+        if self._background is None:
+            self._background = ThreadPoolExecutor(max_workers=self.probe_jobs - 1, thread_name_prefix="prefetch")
+        self._pending[key] = self._background.submit(self._run, name, request, inputs, folders, pooled=False)
+
+    def close(self) -> None:
+        if self._background is not None:
+            self._background.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            for worker in self._worker:
+                if worker is not None:
+                    worker.close()
+
+    @staticmethod
+    def _key(name: str, request: dict[str, Any] | None) -> str:
+        return name + hashlib.sha256(json.dumps(request or {}, sort_keys=True).encode()).hexdigest()
+
+    def _server(self) -> ProbeWorker | None:
+        if not self._worker:
+            worker = None
+            if self.config.preload:
+                try:
+                    worker = ProbeWorker(self.config.worker_ceiling(), self.config.preload, self.numba_cache())
+                except OSError as error:
+                    warnings.warn(f"no probe server, every probe starts its own Python: {error}", stacklevel=2)
+            self._worker.append(worker)
+        return self._worker[0]
+
+    def _run(self, name: str, request: dict[str, Any] | None, inputs: dict[str, Any] | None,
+             folders: dict[str, Path] | None, *, pooled: bool) -> ProbeResult:
+        arguments = dict(files=self.student_files(), request=request, inputs=inputs, folders=folders,
+                         limits=self.config.limits_for(name, self.dataset))
+        probe = self.config.folder / "probes" / f"{name}.py"
+        if pooled:
+            with self._lock:
+                worker = self._server()
+                if worker is not None and worker.accepts(arguments["limits"]):
+                    try:
+                        return worker.run(probe, **arguments)
+                    except RuntimeError as error:  # the server did not start: one-shot runs from now on
+                        warnings.warn(str(error), stacklevel=2)
+                        self._worker[0] = None
+        return run_probe(probe, **arguments, numba_cache=self.numba_cache())
 
     def numba_cache(self) -> Path | None:
         """The pre-compiled numba cache for the sandbox, when the config asks for one."""
@@ -110,6 +185,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--features", type=Path, default=None)
     group.addoption("--dataset", default="embedded")
     group.addoption("--results-json", type=Path, required=True)
+    group.addoption("--probe-jobs", type=int, default=1,
+                    help="probes of this submission that may run at once (cores the batch leaves idle)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -117,20 +194,35 @@ def pytest_configure(config: pytest.Config) -> None:
         "points(n): points the test is worth",
         "number(text): the test's number shown to students, e.g. '2.1'",
         "visibility(v): Gradescope visibility (visible, hidden, after_due_date, after_published)",
+        "last: run after the other tests (its probe was prefetched: the others run meanwhile)",
     ):
         config.addinivalue_line("markers", marker)
     config._kit_results = {}  # nodeid -> TestResult
     config._kit_started = time.monotonic()
+    config._kit_grading = GradingContext(
+        config=load_config(config.getoption("assignment")),
+        submission=config.getoption("submission"),
+        features=config.getoption("features"),
+        dataset=config.getoption("dataset"),
+        probe_jobs=max(1, config.getoption("probe_jobs")),
+    )
+    config._kit_grading.start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    grading_context = getattr(config, "_kit_grading", None)
+    if grading_context is not None:
+        grading_context.close()
+
+
+def grading_context(config: pytest.Config) -> GradingContext:
+    """The submission's grading context, for a conftest's hooks (tests use the ``grading`` fixture)."""
+    return config._kit_grading
 
 
 @pytest.fixture(scope="session")
 def grading(pytestconfig: pytest.Config) -> GradingContext:
-    return GradingContext(
-        config=load_config(pytestconfig.getoption("assignment")),
-        submission=pytestconfig.getoption("submission"),
-        features=pytestconfig.getoption("features"),
-        dataset=pytestconfig.getoption("dataset"),
-    )
+    return grading_context(pytestconfig)
 
 
 def _marker(item: pytest.Item, name: str, default: Any) -> Any:
@@ -151,6 +243,8 @@ def pytest_collection_modifyitems(session, config, items) -> None:
     for item in items:
         if item.get_closest_marker("points") is None:
             raise pytest.UsageError(f"{item.nodeid} has no @pytest.mark.points: every grader test must")
+    # Results are sorted by test number, so the order tests run in changes no output.
+    items.sort(key=lambda item: item.get_closest_marker("last") is not None)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -167,6 +167,8 @@ class KitEnginePlugin(AbstractOtterPlugin):
             "--assignment", str(self.plugin_config["assignment"]),
             "--submission", str(submission),
             "--results-json", str(results_json),
+            # One probe at a time: Gradescope's default container has 768 MB.
+            "--probe-jobs", "1",
         ]
         if self.plugin_config.get("dataset"):
             command += ["--dataset", str(self.plugin_config["dataset"])]

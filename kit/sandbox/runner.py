@@ -104,11 +104,15 @@ class _CappedReader(threading.Thread):
             self.dropped += max(len(chunk) - max(room, 0), 0)
 
     def text(self) -> str:
-        text = self.kept.decode("utf-8", errors="replace")
-        return text + (f"\n[... {self.dropped} more bytes of output not kept]" if self.dropped else "")
+        return kept_text(self.kept.decode("utf-8", errors="replace"), self.dropped)
 
 
-def _set_limits(limits: Limits, isolation: iso.Isolation):
+def kept_text(kept: str, dropped: int) -> str:
+    """Captured output as the student reads it: what was kept, and how much was not."""
+    return kept + (f"\n[... {dropped} more bytes of output not kept]" if dropped else "")
+
+
+def limit_child(limits: Limits, isolation: iso.Isolation):
     def apply() -> None:
         mem = limits.memory_mb << 20
         resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
@@ -120,11 +124,13 @@ def _set_limits(limits: Limits, isolation: iso.Isolation):
     return apply
 
 
-def _environment(limits: Limits, box_inside: str) -> dict[str, str]:
+def probe_environment(limits: Limits, box_inside: str, isolation: iso.Isolation,
+                      numba_cache: str | None = None) -> dict[str, str]:
+    """The whole environment of a probe (nothing of the grader's is passed on)."""
     threads = str(limits.threads)
     return {
         "PATH": "/usr/bin:/bin",
-        "HOME": "/tmp" if box_inside == iso.SANDBOX_ROOT else box_inside,
+        "HOME": "/tmp" if isolation.hides_files else box_inside,
         "LANG": "C.UTF-8",
         "PYTHONHASHSEED": "0",
         "PYTHONDONTWRITEBYTECODE": "1",
@@ -135,11 +141,11 @@ def _environment(limits: Limits, box_inside: str) -> dict[str, str]:
         "KIT_PROBE_THREADS": threads,
         "MPLBACKEND": "Agg",
         # A folder the sandboxed user can write (the sandbox's /tmp is root's): numba needs one.
-        "NUMBA_CACHE_DIR": f"{box_inside}/{NUMBA_CACHE_FOLDER}",
+        "NUMBA_CACHE_DIR": numba_cache or f"{box_inside}/{NUMBA_CACHE_FOLDER}",
     }
 
 
-def _stage(
+def stage_box(
     box: Path,
     probe: Path,
     files: dict[str, Path],
@@ -158,6 +164,13 @@ def _stage(
         np.save(box / "_inputs" / f"{name}.npy", np.asarray(array), allow_pickle=False)
     (box / "_request.json").write_text(json.dumps(request))
     (box / "_out").mkdir()
+
+
+def hand_over(folder: Path, isolation: iso.Isolation) -> None:
+    """Make a staged folder the sandboxed user's (it runs as nobody when we are root)."""
+    if isolation.drops_privileges:
+        for path in [folder, *folder.rglob("*")]:
+            os.chown(path, iso.NOBODY, iso.NOBODY, follow_symlinks=False)
 
 
 def _read_response(out: Path) -> tuple[str, dict[str, Any], dict[str, np.ndarray]]:
@@ -207,25 +220,23 @@ def run_probe(
         os.chmod(tmp, 0o711 if isolation.level == "fallback-root" else 0o700)
         box = Path(tmp) / "box"
         box.mkdir()
-        _stage(box, probe, files, request or {}, inputs or {}, folders or {})
+        stage_box(box, probe, files, request or {}, inputs or {}, folders or {})
         if numba_cache is not None and Path(numba_cache).is_dir():
             shutil.copytree(numba_cache, box / NUMBA_CACHE_FOLDER)
         else:
             (box / NUMBA_CACHE_FOLDER).mkdir()
-        if isolation.drops_privileges:
-            for path in [box, *box.rglob("*")]:
-                os.chown(path, iso.NOBODY, iso.NOBODY, follow_symlinks=False)
+        hand_over(box, isolation)
         inside = iso.sandbox_path(isolation, box)
         command = iso.wrap(isolation, box, [sys.executable, "-E", "-s", "-B", f"{inside}/_probe.py"])
         started = time.monotonic()
         process = subprocess.Popen(
             command,
             cwd=box,
-            env=_environment(limits, inside),
+            env=probe_environment(limits, inside, isolation),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            preexec_fn=_set_limits(limits, isolation),
+            preexec_fn=limit_child(limits, isolation),
             start_new_session=True,
         )
         readers = [_CappedReader(process.stdout, limits.output_kb << 10),
@@ -242,18 +253,24 @@ def run_probe(
         for reader in readers:
             reader.join(timeout=5)
         seconds = time.monotonic() - started
-        stdout, stderr = readers[0].text(), readers[1].text()
-        if timed_out:
-            # What the probe checkpointed before it was stopped (scenarios it finished) is kept.
-            _, response, arrays = _read_response(box / "_out")
-            status = "timeout"
-        else:
-            status, response, arrays = _read_response(box / "_out")
-            if status in {"no_response", "bad_response"} and _looks_like_memory(stderr):
-                status = "memory"
-            elif status == "no_response" and process.returncode not in (0, None):
-                status = "crashed"
-        return ProbeResult(status, response, arrays, stdout, stderr, seconds, process.returncode, limits)
+        return conclude(box, timed_out=timed_out, exit_code=process.returncode, stdout=readers[0].text(),
+                        stderr=readers[1].text(), seconds=seconds, limits=limits)
+
+
+def conclude(box: Path, *, timed_out: bool, exit_code: int | None, stdout: str, stderr: str,
+             seconds: float, limits: Limits) -> ProbeResult:
+    """What a finished (or stopped) probe run amounts to, from its box's ``_out`` and how it ended."""
+    if timed_out:
+        # What the probe checkpointed before it was stopped (scenarios it finished) is kept.
+        _, response, arrays = _read_response(box / "_out")
+        status = "timeout"
+    else:
+        status, response, arrays = _read_response(box / "_out")
+        if status in {"no_response", "bad_response"} and _looks_like_memory(stderr):
+            status = "memory"
+        elif status == "no_response" and exit_code not in (0, None):
+            status = "crashed"
+    return ProbeResult(status, response, arrays, stdout, stderr, seconds, exit_code, limits)
 
 
 def _looks_like_memory(stderr: str) -> bool:
