@@ -17,6 +17,12 @@ FEEDBACK_COLUMN ?=
 CANVAS_GRADEBOOK ?=
 CANVAS_ASSIGNMENT ?=
 JOBS ?= 1
+EXECUTOR ?= threads
+SLURM_PARTITION ?=
+SLURM_CPUS ?= 2
+SLURM_MEM_GB ?= 8
+SLURM_TIME ?=
+SLURM_ACCOUNT ?=
 FORCE ?= 0
 SEED ?= 0
 
@@ -25,6 +31,7 @@ SEED ?= 0
 help:
 	@echo "make grade      grade the example submissions (or SUBMISSIONS=dir-or-LMS-zip [DATASET=gtzan DATA_DIR=...] [JOBS=n] [FORCE=1] [ASSIGNMENT=ex01_features])"
 	@echo "                back into the LMS: [WORKSHEET=Grades-....csv [GRADE_COLUMN=... FEEDBACK_COLUMN=...]] [CANVAS_GRADEBOOK=export.csv] [CANVAS_ASSIGNMENT='Name (id)']"
+	@echo "                on a cluster: EXECUTOR=slurm [JOBS=jobs queued at once] [SLURM_PARTITION=... SLURM_CPUS=2 SLURM_MEM_GB=8 SLURM_TIME=minutes SLURM_ACCOUNT=...]"
 	@echo "make validate   grade the graders: single-change variants of the reference (ASSIGNMENT=... JOBS=n)"
 	@echo "make test       run the kit's own tests"
 	@echo "make data       verify a dataset and cache its features (DATASET=gtzan DATA_DIR=... for a TA's copy)"
@@ -69,7 +76,10 @@ grade: setup
 	  $(if $(WORKSHEET),--worksheet "$(WORKSHEET)") $(if $(GRADE_COLUMN),--grade-column "$(GRADE_COLUMN)") \
 	  $(if $(FEEDBACK_COLUMN),--feedback-column "$(FEEDBACK_COLUMN)") \
 	  $(if $(CANVAS_GRADEBOOK),--canvas-gradebook "$(CANVAS_GRADEBOOK)") \
-	  $(if $(CANVAS_ASSIGNMENT),--canvas-assignment "$(CANVAS_ASSIGNMENT)")
+	  $(if $(CANVAS_ASSIGNMENT),--canvas-assignment "$(CANVAS_ASSIGNMENT)") \
+	  --executor $(EXECUTOR) --slurm-cpus $(SLURM_CPUS) --slurm-mem-gb $(SLURM_MEM_GB) \
+	  $(if $(SLURM_PARTITION),--slurm-partition "$(SLURM_PARTITION)") $(if $(SLURM_TIME),--slurm-time $(SLURM_TIME)) \
+	  $(if $(SLURM_ACCOUNT),--slurm-account "$(SLURM_ACCOUNT)")
 
 validate: setup
 	$(KIT) validate --assignment $(ASSIGNMENT) --jobs $(JOBS)

@@ -1,7 +1,10 @@
 """The grader itself, end to end: every example submission gets exactly its golden points.
 
 One batch (`python -m kit grade`, JOBS=2) grades all examples of ex02 on the embedded
-corpus; the tests then read its output. Goldens: autograder/examples/ex02_cnn/*/expected.json.
+corpus; the tests then read its output. Goldens: autograder/examples/ex02_cnn/*/expected.json,
+written from a `make grade` batch (JOBS=1, threads). This batch runs each submission as a job
+of submitit's local executor (EXECUTOR=local, the code path of EXECUTOR=slurm), so the goldens
+also prove that path grades exactly as JOBS=1 does.
 """
 
 import csv
@@ -30,7 +33,7 @@ def grade(*args: str) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="session")
 def batch(tmp_path_factory):
     out = tmp_path_factory.mktemp("grades")
-    process = grade("--jobs", "2", "--out", str(out))
+    process = grade("--jobs", "2", "--executor", "local", "--out", str(out))
     assert process.returncode == 0, process.stderr[-3000:]
     return out / ASSIGNMENT, process
 
@@ -103,6 +106,12 @@ def test_grades_csv_and_report(batch):
     assert (batch[0] / "report.md").read_text().count("|") > 20
     for name in NAMES:
         assert (batch[0] / name / "feedback.md").is_file()
+
+
+def test_the_batch_ran_as_submitit_jobs(batch):
+    assert "as local jobs" in batch[1].stderr
+    outcomes = sorted(p.stem for p in (batch[0] / "_jobs" / "outcomes").glob("*.json"))
+    assert outcomes == NAMES
 
 
 def test_rerun_skips_graded_submissions(batch):

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from kit.grading import intake
+from kit.grading.cluster import ClusterOptions, EndedJob, outcome_path, run_as_jobs
 from kit.grading.config import AUTOGRADER, AssignmentConfig
 from kit.files import atomic_write_text
 from kit.processes import available_cores, dies_with_parent
@@ -120,8 +122,11 @@ def grade_batch(
     probe_jobs: int | None = None,
     force: bool = False,
     console: Console | None = None,
+    cluster: ClusterOptions | None = None,
 ) -> list[Outcome]:
-    """Grade ``submissions`` into ``out``; ``probe_jobs`` (default: :func:`probe_jobs_for`) per submission."""
+    """Grade ``submissions`` into ``out``, ``jobs`` at a time: in threads of this process, or as
+    cluster jobs (``cluster``, :mod:`kit.grading.cluster`). ``probe_jobs`` per submission
+    defaults to :func:`probe_jobs_for`."""
     console = console or Console(stderr=True)
     out.mkdir(parents=True, exist_ok=True)
     outcomes: list[Outcome] = []
@@ -133,25 +138,44 @@ def grade_batch(
             todo.append((ident, source))
     if len(todo) < len(submissions):
         console.print(f"skipping {len(submissions) - len(todo)} already graded (FORCE=1 regrades them)")
+    per_submission = probe_jobs or probe_jobs_for(jobs)
+    if cluster is None:
+        ended = _in_threads(config, todo, out, view, dataset, jobs, per_submission)
+    else:
+        ended = (_job_outcome(job, out) for job in run_as_jobs(cluster, config, todo, out, view, dataset, jobs,
+                                                              per_submission))
     columns = (TextColumn("[bold]grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("{task.description}"))
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task("", total=len(todo))
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            per_submission = probe_jobs or probe_jobs_for(jobs)
-            futures = {pool.submit(grade_submission, config, i, s, out, view, dataset, per_submission): i
-                       for i, s in todo}
-            for future in as_completed(futures):
-                ident = futures[future]
-                try:
-                    outcome = future.result()
-                except Exception as error:  # one broken submission never stops the batch
-                    outcome = Outcome(ident, None, None, 0.0, "grader-error")
-                    atomic_write_text(out / ident / "grader-error.log", repr(error))
-                outcomes.append(outcome)
-                score = "error" if outcome.score is None else f"{outcome.score:g}/{outcome.max_score:g}"
-                progress.console.print(f"  {ident}: {score} ({outcome.seconds:.0f} s)")
-                progress.update(task, advance=1, description=f"last: {ident}")
-                write_grades_csv(out / "grades.csv", collect(out))
+        for outcome in ended:
+            outcomes.append(outcome)
+            score = "error" if outcome.score is None else f"{outcome.score:g}/{outcome.max_score:g}"
+            progress.console.print(f"  {outcome.submission}: {score} ({outcome.seconds:.0f} s)")
+            progress.update(task, advance=1, description=f"last: {outcome.submission}")
+            write_grades_csv(out / "grades.csv", collect(out))
     write_grades_csv(out / "grades.csv", collect(out))
     return outcomes
+
+
+def _in_threads(config: AssignmentConfig, todo: list[tuple[str, Path]], out: Path, view: Path | None,
+                dataset: str, jobs: int, probe_jobs: int) -> Iterator[Outcome]:
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {pool.submit(grade_submission, config, i, s, out, view, dataset, probe_jobs): i for i, s in todo}
+        for future in as_completed(futures):
+            ident = futures[future]
+            try:
+                yield future.result()
+            except Exception as error:  # one broken submission never stops the batch
+                atomic_write_text(out / ident / "grader-error.log", repr(error))
+                yield Outcome(ident, None, None, 0.0, "grader-error")
+
+
+def _job_outcome(job: EndedJob, out: Path) -> Outcome:
+    """A finished job's outcome, from the JSON note it left in the shared folder (never its pickle)."""
+    try:
+        return Outcome(**json.loads(outcome_path(out, job.ident).read_text()))
+    except (OSError, ValueError, TypeError):
+        atomic_write_text(out / job.ident / "grader-error.log",
+                          f"the grading job ended ({job.state}) before it finished; the end of its log:\n{job.stderr}")
+        return Outcome(job.ident, None, None, job.seconds, "grader-error")

@@ -14,6 +14,7 @@ from rich.console import Console
 from kit.data.manifest import SPLIT_FOLDERS
 from kit.grading import intake
 from kit.grading.batch import collect, grade_batch
+from kit.grading.cluster import ClusterOptions
 from kit.grading.config import REPO, AssignmentConfig, load_config
 from kit.grading.examples import example_sources
 from kit.grading.heldout import build_view
@@ -41,6 +42,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=REPO / "build" / "grades", help="output root")
     parser.add_argument("--cache-dir", type=Path, default=REPO / "build" / "cache",
                         help="feature cache and sandbox data views")
+    cluster = parser.add_argument_group("where submissions are graded (kit/grading/cluster.py)")
+    cluster.add_argument("--executor", choices=["threads", "local", "slurm"], default="threads",
+                         help="threads: JOBS at a time in this process (default); slurm: one Slurm job per "
+                              "submission through submitit, JOBS queued at once; local: submitit's local executor")
+    cluster.add_argument("--slurm-partition", help="the partition (sbatch --partition)")
+    cluster.add_argument("--slurm-cpus", type=int, default=2, help="cores per job (sbatch --cpus-per-task)")
+    cluster.add_argument("--slurm-mem-gb", type=int, default=8, help="memory per job (sbatch --mem)")
+    cluster.add_argument("--slurm-time", type=int, metavar="MINUTES",
+                         help="time limit per job (sbatch --time; default: the assignment's submission timeout + 10)")
+    cluster.add_argument("--slurm-account", help="the account to charge (sbatch --account)")
     lms = parser.add_argument_group("LMS (grades and feedback back into Moodle or Canvas)")
     lms.add_argument("--worksheet", type=Path, help="Moodle's grading worksheet (Grades-....csv) to fill in")
     lms.add_argument("--grade-column", help="the worksheet's grade column, if its headers are not in English")
@@ -102,10 +113,14 @@ def run(args: argparse.Namespace) -> int:
     else:
         submissions = example_sources(config)
     out = args.out / config.id
+    where = "" if args.executor == "threads" else f" as {args.executor} jobs"
     console.print(f"grading {len(submissions)} submission(s) of {config.id} on {args.dataset}, "
-                  f"{args.jobs} at a time, into {out}")
-    outcomes = grade_batch(config, submissions, out, view=view, dataset=args.dataset,
-                           jobs=args.jobs, probe_jobs=args.probe_jobs, force=args.force, console=console)
+                  f"{args.jobs} at a time{where}, into {out}")
+    cluster = None if args.executor == "threads" else ClusterOptions(
+        executor=args.executor, partition=args.slurm_partition, cpus=args.slurm_cpus, mem_gb=args.slurm_mem_gb,
+        time_min=args.slurm_time, account=args.slurm_account)
+    outcomes = grade_batch(config, submissions, out, view=view, dataset=args.dataset, jobs=args.jobs,
+                           probe_jobs=args.probe_jobs, force=args.force, console=console, cluster=cluster)
     errors = [o.submission for o in outcomes if o.status == "grader-error"]
     # Imported here: its pictures need matplotlib (0.4 s), which grading one submission does not.
     from kit.grading.publish import LmsOptions, publish
