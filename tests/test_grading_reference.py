@@ -17,8 +17,10 @@ pytestmark = pytest.mark.slow
 def context():
     config = load_config("ex02_cnn")
     view = data_view(config, "embedded", None)
-    return GradingContext(config=config, submission=REPO / "solutions" / "ex02_cnn", features=view,
-                          dataset="embedded")
+    grading = GradingContext(config=config, submission=REPO / "solutions" / "ex02_cnn", features=view,
+                             dataset="embedded")
+    yield grading
+    grading.close()
 
 
 @pytest.mark.parametrize("seed", SEEDS)

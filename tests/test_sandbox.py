@@ -52,7 +52,7 @@ def test_returns_json_and_arrays(tmp_path, run):
     probe = _probe(tmp_path, """
         import numpy as np
         rt.save_array("values", np.arange(4))
-        return {"echo": request["x"], "student": rt.import_student("hello_").answer()}
+        return {"echo": request["x"], "student": rt.import_student("hello_").answer(), "root": rt.ROOT}
     """)
     student = tmp_path / "hello_ada.py"
     student.write_text("def answer():\n    print('hi from student')\n    return 42\n")
@@ -61,6 +61,8 @@ def test_returns_json_and_arrays(tmp_path, run):
     assert result.response["echo"] == [1, 2] and result.response["student"] == 42
     np.testing.assert_array_equal(result.arrays["values"], np.arange(4))
     assert "hi from student" in result.stdout
+    if isolation.detect().hides_files:  # tracebacks in feedback name /sandbox/<file>, whichever way it ran
+        assert result.response["root"] == isolation.SANDBOX_ROOT
 
 
 def test_wall_clock_limit_kills_an_endless_loop(tmp_path, run):
@@ -121,7 +123,7 @@ def test_student_code_cannot_see_the_grader_or_the_labels(tmp_path, run):
     assert result.status == "ok", result.describe()
     for path, seen in result.response["seen"].items():
         assert seen in {"FileNotFoundError", "PermissionError"}, f"sandbox could read {path}"
-    assert set(result.response["root"]) <= {"bin", "dev", "lib", "lib64", "proc", "sandbox", "tmp", "usr",
+    assert set(result.response["root"]) <= {"bin", "boxes", "dev", "lib", "lib64", "proc", "sandbox", "tmp", "usr",
                                             *(p.parts[1] for p in isolation._python_mounts())}
     if os.geteuid() == 0:
         assert result.response["uid"] == isolation.NOBODY

@@ -37,12 +37,11 @@ MANIFEST_DIR = REPO / "data_manifests"
 DEFAULT_CACHE = REPO / "build" / "cache"
 FEATURE_CODE_VERSION = 1  # bump when the extraction code changes what it writes
 COMPLETE = "COMPLETE.json"
-# Process pool for feature extraction. Measured with `make bench` on 2 cores (128 x 30 s clips):
-# serial 0.93x the bare-loop baseline, 2 forkserver workers 0.46x (each worker pays ~3 s of
-# librosa/scipy imports, and the cores are shared). So the default is serial; pass
-# ``workers=2`` to prepare_manifest, or raise POOL_WORKERS on machines where the bench says it helps.
-POOL_MIN_AUDIO_SECONDS = 1200.0  # below this much audio a pool never pays for its start-up
-POOL_WORKERS = 1
+# Features are computed in this process, one clip after the other. There used to be a process
+# pool; `make bench` measured it at 0.23x one worker on 2 cores, because the work is small: all
+# of GTZAN music_speech (128 x 30 s) extracts in about 1.6 s serially, less than one pool
+# worker's start-up (librosa and scipy imports, then numba loading its compiled cache). No pool
+# can pay for itself on this course's data, so it was removed.
 
 
 class DatasetError(Exception):
@@ -195,7 +194,6 @@ def prepare_manifest(
     progress: bool = True,
     fix: str = "",
     params: FeatureParams | None = None,
-    workers: int | None = None,
 ) -> FeatureSet:
     """:func:`prepare_dataset` for a manifest object (tests use derived manifests)."""
     started = time.perf_counter()
@@ -211,7 +209,7 @@ def prepare_manifest(
     complete = _read_json(folder / COMPLETE)
     computed = 0
     if not _complete_matches(complete, key, entries, folder):
-        computed = _fill(folder, key, effective, params, verification, entries, complete, progress, workers)
+        computed = _fill(folder, key, effective, params, verification, entries, complete, progress)
     if progress:
         for note in verification.notes:
             print(f"note: {note}", file=sys.stderr)
@@ -257,7 +255,7 @@ def _complete_matches(complete: dict | None, key: str, entries: list[dict], fold
     return all((folder / entry["file"]).is_file() for entry in entries)
 
 
-def _fill(folder, key, manifest, params, verification, entries, complete, progress, workers) -> int:
+def _fill(folder, key, manifest, params, verification, entries, complete, progress) -> int:
     """Complete a feature folder: compute what is missing or outdated, then write COMPLETE.json."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / COMPLETE).unlink(missing_ok=True)
@@ -280,7 +278,7 @@ def _fill(folder, key, manifest, params, verification, entries, complete, progre
             todo.append(entry)
     if todo:
         jobs = [(str(verification.root / e["source"]), str(folder / e["file"]), e["label"]) for e in todo]
-        failures = _compute(jobs, params, progress, workers)
+        failures = _compute(jobs, params, progress)
         if failures:
             lines = [f"  unreadable   {Path(src).relative_to(verification.root).as_posix()}: "
                      f"expected decodable audio; found {error}" for src, error in failures]
@@ -330,34 +328,15 @@ def _extract_one(job: tuple[str, str, int], params: FeatureParams) -> str | None
     return None
 
 
-def _worker(args: tuple[tuple[str, str, int], FeatureParams]) -> tuple[str, str | None]:
-    job, params = args
-    return job[0], _extract_one(job, params)
-
-
-def _compute(jobs, params: FeatureParams, progress: bool, workers: int | None) -> list[tuple[str, str]]:
-    if workers is None:
-        audio_seconds = len(jobs) * (params.duration or 30.0)
-        workers = POOL_WORKERS if audio_seconds >= POOL_MIN_AUDIO_SECONDS else 1
+def _compute(jobs, params: FeatureParams, progress: bool) -> list[tuple[str, str]]:
     bar = _progress_bar(progress, len(jobs), "computing features")
     failures = []
     try:
-        if workers <= 1:
-            for job in jobs:
-                error = _extract_one(job, params)
-                if error is not None:
-                    failures.append((job[0], error))
-                bar.advance()
-        else:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            context = multiprocessing.get_context("forkserver")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                for source, error in pool.map(_worker, [(job, params) for job in jobs], chunksize=4):
-                    if error is not None:
-                        failures.append((source, error))
-                    bar.advance()
+        for job in jobs:
+            error = _extract_one(job, params)
+            if error is not None:
+                failures.append((job[0], error))
+            bar.advance()
     finally:
         bar.close()
     return failures

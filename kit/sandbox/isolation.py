@@ -118,8 +118,10 @@ def detect(force_fallback: bool = False) -> Isolation:
     return isolation
 
 
-def wrap(isolation: Isolation, staged: Path, command: list[str], *, writable: bool = True) -> list[str]:
-    """The full argv that runs ``command`` inside the sandbox with ``staged`` as cwd."""
+def wrap(isolation: Isolation, staged: Path, command: list[str], *, writable: bool = True,
+         mount_at: str = SANDBOX_ROOT, symlinks: dict[str, str] | None = None) -> list[str]:
+    """The full argv that runs ``command`` inside the sandbox with ``staged`` (seen at
+    ``mount_at``) as cwd; ``symlinks`` (path inside -> target) are made in the sandbox's root."""
     if not isolation.hides_files:
         return command
     args = [
@@ -146,7 +148,9 @@ def wrap(isolation: Isolation, staged: Path, command: list[str], *, writable: bo
                 made.add(parent)
         args += ["--ro-bind", str(path), str(path)]
     bind = "--bind" if writable else "--ro-bind"
-    args += [bind, str(staged), SANDBOX_ROOT, "--chdir", SANDBOX_ROOT]
+    args += [bind, str(staged), mount_at, "--chdir", mount_at]
+    for link, target in (symlinks or {}).items():
+        args += ["--symlink", target, link]
     if isolation.level == "bwrap-user":
         args += ["--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY)]
         return args + command

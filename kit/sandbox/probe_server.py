@@ -61,7 +61,6 @@ def _child(request: dict, control: list[int], out_w: int, err_w: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
         resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
         os.environ.update(request["env"])
         box = request["box"]
         script = os.path.join(box, "_probe.py")

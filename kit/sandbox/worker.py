@@ -38,6 +38,8 @@ SERVER = Path(__file__).with_name("probe_server.py")
 STARTUP_SECONDS = 120.0  # importing torch takes about 1 s; a loaded machine may take far longer
 GRACE_SECONDS = 20.0  # beyond a probe's wall limit, for the server to clean up and answer
 MAX_REPLY_BYTES = 1 << 20
+BOXES = "/boxes"  # where the worker's folder of boxes is mounted inside the sandbox
+CURRENT = "current"  # the symlink to the running probe's box
 
 
 class _Reply(BaseModel):
@@ -72,12 +74,23 @@ class ProbeWorker:
         else:
             numba.mkdir()
         hand_over(numba, self.isolation)  # the root itself stays ours: nothing can be planted beside the boxes
-        self.inside = iso.sandbox_path(self.isolation, self.root)
-        self.environment = probe_environment(ceiling, self.inside, self.isolation,
+        # Every probe's box is seen at one path, as a one-shot box is (/sandbox with bubblewrap):
+        # "current" points at the running probe's box, so tracebacks in the feedback name
+        # /sandbox/training_ada.py, never a random folder.
+        if self.isolation.hides_files:
+            self.inside = BOXES
+            self.box_path = iso.SANDBOX_ROOT
+            symlinks = {iso.SANDBOX_ROOT: f"{BOXES}/{CURRENT}"}
+        else:
+            self.inside = str(self.root)
+            self.box_path = str(self.root / CURRENT)
+            symlinks = {}
+        self.environment = probe_environment(ceiling, self.box_path, self.isolation,
                                              numba_cache=f"{self.inside}/{NUMBA_CACHE_FOLDER}")
         mode = "own-pid-namespace" if self.isolation.hides_files else "shared"
         command = iso.wrap(self.isolation, self.root,
-                           [sys.executable, "-E", "-s", "-B", f"{self.inside}/_probe_server.py", mode, *preload])
+                           [sys.executable, "-E", "-s", "-B", f"{self.inside}/_probe_server.py", mode, *preload],
+                           mount_at=self.inside, symlinks=symlinks)
         self._process = subprocess.Popen(
             command, cwd=self.root, env=self.environment, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, preexec_fn=limit_child(ceiling, self.isolation), start_new_session=True)
@@ -125,10 +138,12 @@ class ProbeWorker:
         box.mkdir()
         stage_box(box, probe, files, request or {}, inputs or {}, folders or {})
         hand_over(box, self.isolation)
-        box_inside = f"{self.inside}/{box.name}"
-        environment = probe_environment(limits, box_inside, self.isolation,
-                                         numba_cache=self.environment["NUMBA_CACHE_DIR"])
-        order = {"box": box_inside, "wall_seconds": limits.wall_seconds, "memory_mb": limits.memory_mb,
+        pointer = self.root / f".{CURRENT}-{box.name}"
+        pointer.symlink_to(box.name)
+        os.replace(pointer, self.root / CURRENT)
+        environment = probe_environment(limits, self.box_path, self.isolation,
+                                        numba_cache=self.environment["NUMBA_CACHE_DIR"])
+        order = {"box": self.box_path, "wall_seconds": limits.wall_seconds, "memory_mb": limits.memory_mb,
                  "file_mb": limits.file_mb, "output_bytes": limits.output_kb << 10, "env": environment}
         try:
             self._process.stdin.write((json.dumps(order) + "\n").encode())
@@ -149,9 +164,11 @@ class ProbeWorker:
                               limits=limits)
             self.close()
             return result
-        return conclude(box, timed_out=reply.timed_out, exit_code=reply.exit_code,
-                        stdout=kept_text(reply.stdout, reply.dropped[0]),
-                        stderr=kept_text(reply.stderr, reply.dropped[1]), seconds=reply.seconds, limits=limits)
+        result = conclude(box, timed_out=reply.timed_out, exit_code=reply.exit_code,
+                          stdout=kept_text(reply.stdout, reply.dropped[0]),
+                          stderr=kept_text(reply.stderr, reply.dropped[1]), seconds=reply.seconds, limits=limits)
+        shutil.rmtree(box, ignore_errors=True)  # read: the next probe does not see it, and the disk is freed
+        return result
 
     def close(self) -> None:
         """Stop the server and its sandbox (idempotent)."""
