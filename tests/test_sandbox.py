@@ -214,21 +214,31 @@ def test_server_imports_once_and_each_probe_is_a_fresh_fork(tmp_path, worker):
 
 @needs_bwrap
 def test_a_probe_leaves_no_process_and_no_tmp_file_for_the_next(tmp_path, worker):
-    leave = _probe(tmp_path, """
-        import subprocess
-        subprocess.Popen(["/bin/sleep", "300"], start_new_session=True)
-        open("/tmp/planted", "w").write("x")
-        return {}
-    """)
-    assert worker.run(leave, files={}).status == "ok"
+    # /tmp may hold folders bubblewrap made for its mounts (a kit cloned under /tmp): they
+    # stay, what a probe adds goes, also inside them.
     look = tmp_path / "look.py"
     look.write_text("import _probe_runtime as rt, os\n"
                     "def probe(request):\n"
                     "    names = [open(f'/proc/{p}/comm').read().strip() for p in os.listdir('/proc') if p.isdigit()]\n"
-                    "    return {'processes': names, 'tmp': os.listdir('/tmp')}\n"
+                    "    tmp = sorted(os.listdir('/tmp'))\n"
+                    "    inside = {d: sorted(os.listdir('/tmp/' + d)) for d in tmp if os.path.isdir('/tmp/' + d)}\n"
+                    "    return {'processes': names, 'tmp': tmp, 'inside': inside}\n"
                     "rt.main(probe)\n")
-    seen = worker.run(look, files={}).response
-    assert "sleep" not in seen["processes"] and seen["tmp"] == []
+    before = worker.run(look, files={}).response
+    leave = _probe(tmp_path, """
+        import os, subprocess
+        subprocess.Popen(["/bin/sleep", "300"], start_new_session=True)
+        for folder in ["/tmp"] + ["/tmp/" + name for name in os.listdir("/tmp")]:
+            try:
+                open(folder + "/planted", "w").write("x")
+            except OSError:
+                pass
+        return {"planted": os.path.exists("/tmp/planted")}
+    """)
+    assert worker.run(leave, files={}).response["planted"]
+    after = worker.run(look, files={}).response
+    assert "sleep" not in after["processes"]
+    assert (after["tmp"], after["inside"]) == (before["tmp"], before["inside"])
 
 
 def test_a_probe_cannot_read_the_servers_descriptors_or_memory(tmp_path, worker):

@@ -14,9 +14,10 @@ student process can kill it, it runs as the same user) is killed with its whole 
 Each child: a new session, ``/dev/null`` as stdin, pipes as stdout and stderr (capped here),
 ``RLIMIT_AS``/``RLIMIT_FSIZE``/``RLIMIT_CORE`` set before any student code runs. After each
 probe, every other process in the sandbox is killed (in bubblewrap's PID namespace the only
-other one is its init, which runs as root), and ``/tmp`` is emptied, so one probe cannot
-leave a process or a file behind for the next. The server itself is not dumpable, so a
-student process cannot read its memory or open its file descriptors through ``/proc``.
+other one is its init, which runs as root), and ``/tmp`` is emptied (but for the folders
+bubblewrap made there for its mounts), so one probe cannot leave a process or a file behind
+for the next. The server itself is not dumpable, so a student process cannot read its memory
+or open its file descriptors through ``/proc``.
 
 It must not import anything from ``kit``: the kit is not mounted in the sandbox.
 """
@@ -30,6 +31,7 @@ import runpy
 import selectors
 import shutil
 import signal
+import stat
 import sys
 import time
 import traceback
@@ -117,18 +119,46 @@ def _processes() -> list[int]:
     return alive
 
 
-def _empty_tmp() -> None:
-    for entry in os.scandir("/tmp"):
-        if entry.is_dir(follow_symlinks=False):
-            shutil.rmtree(entry.path, ignore_errors=True)
+def _on_tmpfs() -> list[str]:
+    """Every path on /tmp's own filesystem, parents first, not descending into mounts."""
+    device = os.lstat("/tmp").st_dev
+    found, folders = [], ["/tmp"]
+    while folders:
+        try:
+            entries = list(os.scandir(folders.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if info.st_dev != device:  # a mount point: one of bubblewrap's read-only binds
+                continue
+            found.append(entry.path)
+            if stat.S_ISDIR(info.st_mode):
+                folders.append(entry.path)
+    return found
+
+
+def _empty_tmp(layout: frozenset[str]) -> None:
+    """Remove what probes left in /tmp. ``layout`` is what bubblewrap put there before any
+    probe ran: the folders leading to its read-only mounts when the kit or its Python lives
+    under /tmp (a clone in /tmp/...). They stay; anything a probe added, in them too, goes."""
+    for path in _on_tmpfs():
+        if path in layout:
+            continue
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
         else:
             try:
-                os.unlink(entry.path)
+                os.unlink(path)
             except OSError:
                 pass
 
 
-def run(request: dict, control: list[int], own_namespace: bool) -> dict:
+def run(request: dict, control: list[int], tmp_layout: frozenset[str] | None) -> dict:
+    own_namespace = tmp_layout is not None
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     started = time.monotonic()
@@ -175,8 +205,8 @@ def run(request: dict, control: list[int], own_namespace: bool) -> dict:
     selector.close()
     for fd in (out_r, err_r, exited):
         os.close(fd)
-    if own_namespace:
-        _empty_tmp()
+    if tmp_layout is not None:
+        _empty_tmp(tmp_layout)
     return {
         "exit_code": os.waitstatus_to_exitcode(status),
         "timed_out": timed_out,
@@ -188,7 +218,8 @@ def run(request: dict, control: list[int], own_namespace: bool) -> dict:
 
 
 def main() -> None:
-    own_namespace = sys.argv[1] == "own-pid-namespace"
+    # In its own PID namespace the server is in bubblewrap's sandbox and owns its private /tmp.
+    tmp_layout = frozenset(_on_tmpfs()) if sys.argv[1] == "own-pid-namespace" else None
     for name in sys.argv[2:]:
         importlib.import_module(name)
     _not_dumpable()
@@ -203,7 +234,7 @@ def main() -> None:
     replies.write(json.dumps({"ready": True}) + "\n")
     replies.flush()
     for line in requests:
-        reply = run(json.loads(line), [control_in, control_out], own_namespace)
+        reply = run(json.loads(line), [control_in, control_out], tmp_layout)
         replies.write(json.dumps(reply) + "\n")
         replies.flush()
 
