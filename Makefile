@@ -84,11 +84,15 @@ grade: setup
 validate: setup
 	$(KIT) validate --assignment $(ASSIGNMENT) --jobs $(JOBS)
 
+# pytest-xdist: one worker per core (at most 4), a module's tests in one worker (tests/conftest.py).
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 4 ? n : 4 )))
+PYTEST := $(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
+
 test: setup
-	$(PY) -m pytest -q
+	$(PYTEST)
 
 test-fast: setup
-	$(PY) -m pytest -q -m "not slow and not otter"
+	$(PYTEST) -m "not slow and not otter"
 
 bench: setup
 	$(PY) -m kit bench
