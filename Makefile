@@ -42,6 +42,10 @@ help:
 
 setup: $(VENV)/.installed
 
+# torch first from PyTorch's CPU index (PyPI's Linux torch bundles about 4 GB of CUDA libraries);
+# where that index is unreachable, the lock's torch comes from PyPI or pip's own find-links.
+TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
+
 # The sandbox uses bubblewrap; as root we install it (a non-root user gets the weaker
 # fallback, see DEVELOPERS.md "Security"). Debian's chromium is what the kit's tests open
 # report.html in (headless); grading does not need it.
@@ -53,17 +57,19 @@ $(VENV)/.installed: requirements.lock constraints.txt pyproject.toml
 	  (apt-get install -y -q $$missing >build/apt.log 2>&1 || (apt-get update -q >build/apt.log 2>&1 && apt-get install -y -q $$missing >>build/apt.log 2>&1)) \
 	    && rm -f build/apt.log || echo "WARNING: could not install$$missing (see build/apt.log); without bubblewrap grading runs with the weaker fallback sandbox"; \
 	fi
-	@$(PYTHON) -c 'import sys; sys.exit(0 if (3, 11, 2) <= sys.version_info[:3] < (3, 12) else 1)' 2>/dev/null || { \
-	  echo "The kit needs Python 3.11 (3.11.2 or newer; Debian 12's /usr/bin/python3 works);" \
+	@$(PYTHON) -c 'import sys; sys.exit(0 if (3, 11, 2) <= sys.version_info[:3] < (3, 13) else 1)' 2>/dev/null || { \
+	  echo "The kit needs Python 3.11.2 to 3.12 (Debian 12's /usr/bin/python3 works);" \
 	       "$(PYTHON) is $$(command -v $(PYTHON) >/dev/null && $(PYTHON) --version 2>&1 || echo 'not found'). Run: make PYTHON=/path/to/python3.11"; exit 1; }
 	@mkdir -p build; started=$$(date +%s); \
-	echo "setting up $(VENV) with $$($(PYTHON) --version): pinned packages from requirements.lock, CPU-only torch (about 1.5 GB; pip's output goes to build/setup.log)"; \
+	echo "setting up $(VENV) with $$($(PYTHON) --version): pinned packages from requirements.lock, CPU-only torch where reachable (about 1.5 GB; pip's output goes to build/setup.log)"; \
 	{ (test -x $(PY) || $(PYTHON) -m venv $(VENV)) && \
 	  $(PY) -m pip install --upgrade pip && \
+	  { $(PY) -m pip install --no-deps --retries 1 --timeout 30 --index-url $(TORCH_CPU_INDEX) -c constraints.txt torch \
+	    || echo "(PyTorch's CPU index is unreachable: torch comes from PyPI)"; } && \
 	  $(PY) -m pip install -c constraints.txt -r requirements.lock && \
 	  $(PY) -m pip install -c constraints.txt --no-deps -e . ; } > build/setup.log 2>&1 || { \
 	  echo "set-up failed; the last lines of build/setup.log:"; grep -v "^WARNING: Location" build/setup.log | tail -15; exit 1; }; \
-	echo "installed $$($(PY) -m pip list --format=freeze 2>/dev/null | wc -l) packages in $$(( $$(date +%s) - started )) s (torch $$($(PY) -c 'import torch; print(torch.__version__)'))"
+	echo "installed $$($(PY) -m pip list --format=freeze 2>/dev/null | wc -l) packages in $$(( $$(date +%s) - started )) s (torch $$($(PY) -c 'import torch; print(torch.__version__, "(CPU build)" if torch.version.cuda is None else "(PyPI build with CUDA libraries: about 4 GB more; grading runs on the CPU all the same)")'))"
 	@touch $@
 
 data: setup

@@ -78,6 +78,33 @@ def test_memory_limit(tmp_path, run):
     assert result.status == "memory", (result.status, result.stderr[-500:])
 
 
+def test_address_space_a_library_reserves_is_not_memory(tmp_path, run):
+    """PyPI's CUDA torch reserves 3.2 GB of address space at import and uses 0.8 GB: a probe
+    that reserves more address space than ``memory_mb`` without writing to it still runs."""
+    probe = _probe(tmp_path, """
+        import mmap
+        reserved = mmap.mmap(-1, 3500 << 20, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS, prot=mmap.PROT_READ)
+        used = bytearray(200 << 20)
+        return {"reserved": len(reserved)}
+    """)
+    result = run(probe, files={}, limits=Limits(memory_mb=1024))
+    assert result.status == "ok", (result.status, result.stderr[-500:])
+
+
+def test_shared_memory_is_capped_by_the_address_space_backstop(tmp_path, run):
+    """RLIMIT_DATA does not count shared mappings; the address-space limit still stops them."""
+    probe = _probe(tmp_path, """
+        import mmap
+        try:
+            mmap.mmap(-1, (1024 + 4096 + 512) << 20)
+        except OSError:
+            return {"refused": True}
+        return {"refused": False}
+    """)
+    result = run(probe, files={}, limits=Limits(memory_mb=1024))
+    assert result.response.get("refused") is True or result.status == "memory", (result.status, result.stderr[-500:])
+
+
 def test_output_is_capped(tmp_path, run):
     probe = _probe(tmp_path, "import sys\nfor _ in range(20000):\n    sys.stdout.write('x' * 100)\nreturn {}")
     result = run(probe, files={}, limits=Limits(output_kb=4))

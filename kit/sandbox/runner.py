@@ -33,16 +33,33 @@ NUMBA_CACHE_FOLDER = "_numba_cache"  # where a pre-compiled numba cache is stage
 _ARRAY_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 
 
+# Address space a library may reserve without using it (CUDA torch: about 3.2 GB at import).
+ADDRESS_HEADROOM_MB = 4096
+
+
 class Limits(BaseModel):
     """Resource limits of one sandboxed run; also the schema of ``[limits.*]`` in config.toml."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     wall_seconds: float = Field(default=60.0, gt=0, description="wall-clock limit; the process group is killed")
-    memory_mb: int = Field(default=3072, gt=0, description="address-space limit (RLIMIT_AS)")
+    memory_mb: int = Field(default=3072, gt=0,
+                           description="memory the code may allocate: heap and private mappings (RLIMIT_DATA)")
     output_kb: int = Field(default=32, gt=0, description="stdout and stderr kept for feedback; the rest is discarded")
     file_mb: int = Field(default=256, gt=0, description="largest single file the student code may write")
     threads: int = Field(default=1, gt=0, description="torch/BLAS threads, so parallel jobs do not fight over the cores")
+
+    @property
+    def address_mb(self) -> int:
+        """The address-space backstop (RLIMIT_AS) above ``memory_mb``.
+
+        Memory is limited with RLIMIT_DATA, not RLIMIT_AS, because PyPI's torch (a CUDA build,
+        what pip installs on most Linux machines) reserves about 3.2 GB of address space when
+        imported, using 0.8 GB: under a 3 GB RLIMIT_AS every probe ran out of memory before
+        any student code ran, and every student would get 0. RLIMIT_DATA does not count
+        shared mappings, so the address space is still capped, with room for such reservations.
+        """
+        return self.memory_mb + ADDRESS_HEADROOM_MB
 
 
 @dataclass
@@ -114,8 +131,9 @@ def kept_text(kept: str, dropped: int) -> str:
 
 def limit_child(limits: Limits, isolation: iso.Isolation):
     def apply() -> None:
-        mem = limits.memory_mb << 20
-        resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+        data, address = limits.memory_mb << 20, limits.address_mb << 20
+        resource.setrlimit(resource.RLIMIT_DATA, (data, data))
+        resource.setrlimit(resource.RLIMIT_AS, (address, address))
         size = limits.file_mb << 20
         resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
