@@ -5,19 +5,20 @@ Why: a fresh ``python`` that imports torch costs about 1.2 s, and a submission r
 probes. A fork of a process that has already imported torch starts in milliseconds.
 
 Protocol (one JSON object per line): the trusted side writes ``{"box", "wall_seconds",
-"memory_mb", "address_mb", "file_mb", "output_bytes", "env"}`` on stdin; the server answers
-on stdout with ``{"exit_code", "signal", "timed_out", "seconds", "stdout", "stderr", "dropped"}`` once the
-probe and everything it started are gone. What the probe found is in ``<box>/_out``, as with a
-one-shot run. The trusted side keeps its own deadline: a server that stops answering (a
-student process can kill it, it runs as the same user) is killed with its whole sandbox.
+"rlimits", "output_bytes", "env"}`` on stdin (``rlimits``: ``Limits.rlimits()`` of
+kit/sandbox/runner.py); the server answers on stdout with ``{"exit_code", "signal",
+"timed_out", "seconds", "stdout", "stderr", "dropped"}`` once the probe and everything it
+started are gone. What the probe found is in ``<box>/_out``, as with a one-shot run. The
+trusted side keeps its own deadline: a server that stops answering (a student process can kill
+it, it runs as the same user) is killed with its whole sandbox.
 
 Each child: a new session, ``/dev/null`` as stdin, pipes as stdout and stderr (capped here),
-``RLIMIT_DATA``/``RLIMIT_AS``/``RLIMIT_FSIZE``/``RLIMIT_CORE`` set before any student code runs. After each
-probe, every other process in the sandbox is killed (in bubblewrap's PID namespace the only
-other one is its init, which runs as root), and ``/tmp`` is emptied (but for the folders
-bubblewrap made there for its mounts), so one probe cannot leave a process or a file behind
-for the next. The server itself is not dumpable, so a student process cannot read its memory
-or open its file descriptors through ``/proc``.
+its resource limits set before any student code runs. After each probe, every other process
+in the sandbox is killed (in bubblewrap's PID namespace the only other one is its init, which
+runs as root), and ``/tmp`` is emptied (but for the folders bubblewrap made there for its
+mounts), so one probe cannot leave a process or a file behind for the next. The server itself
+is not dumpable, so a student process cannot read its memory or open its file descriptors
+through ``/proc``.
 
 It must not import anything from ``kit``: the kit is not mounted in the sandbox.
 """
@@ -59,11 +60,8 @@ def _child(request: dict, control: list[int], out_w: int, err_w: int) -> None:
         os.dup2(err_w, 2)
         for fd in (null, out_w, err_w):
             os.close(fd)
-        memory, address, size = (request[key] << 20 for key in ("memory_mb", "address_mb", "file_mb"))
-        resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
-        resource.setrlimit(resource.RLIMIT_AS, (address, address))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        for name, value in request["rlimits"].items():
+            resource.setrlimit(getattr(resource, name), (value, value))
         os.environ.update(request["env"])
         box = request["box"]
         script = os.path.join(box, "_probe.py")

@@ -49,17 +49,23 @@ class Limits(BaseModel):
     file_mb: int = Field(default=256, gt=0, description="largest single file the student code may write")
     threads: int = Field(default=1, gt=0, description="torch/BLAS threads, so parallel jobs do not fight over the cores")
 
-    @property
-    def address_mb(self) -> int:
-        """The address-space backstop (RLIMIT_AS) above ``memory_mb``.
+    def rlimits(self) -> dict[str, int]:
+        """The resource limits of a probe process (name in :mod:`resource` -> bytes), set before
+        any student code runs: by :func:`limit_child` for a one-shot probe, and by the probe
+        server in each fork (it gets them in its request; it cannot import the kit).
 
-        Memory is limited with RLIMIT_DATA, not RLIMIT_AS, because PyPI's torch (a CUDA build,
-        what pip installs on most Linux machines) reserves about 3.2 GB of address space when
-        imported, using 0.8 GB: under a 3 GB RLIMIT_AS every probe ran out of memory before
-        any student code ran, and every student would get 0. RLIMIT_DATA does not count
-        shared mappings, so the address space is still capped, with room for such reservations.
+        Memory is RLIMIT_DATA (heap and private writable mappings), not RLIMIT_AS: PyPI's torch
+        (a CUDA build, what pip installs on most Linux machines) reserves about 3.2 GB of address
+        space when imported and uses 0.8 GB, so under a 3 GB RLIMIT_AS every probe ran out of
+        memory before any student code ran, and every student got 0. RLIMIT_DATA does not count
+        shared mappings, so RLIMIT_AS stays as a backstop, ``ADDRESS_HEADROOM_MB`` higher.
         """
-        return self.memory_mb + ADDRESS_HEADROOM_MB
+        return {
+            "RLIMIT_DATA": self.memory_mb << 20,
+            "RLIMIT_AS": (self.memory_mb + ADDRESS_HEADROOM_MB) << 20,
+            "RLIMIT_FSIZE": self.file_mb << 20,
+            "RLIMIT_CORE": 0,
+        }
 
 
 @dataclass
@@ -131,12 +137,8 @@ def kept_text(kept: str, dropped: int) -> str:
 
 def limit_child(limits: Limits, isolation: iso.Isolation):
     def apply() -> None:
-        data, address = limits.memory_mb << 20, limits.address_mb << 20
-        resource.setrlimit(resource.RLIMIT_DATA, (data, data))
-        resource.setrlimit(resource.RLIMIT_AS, (address, address))
-        size = limits.file_mb << 20
-        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        for name, value in limits.rlimits().items():
+            resource.setrlimit(getattr(resource, name), (value, value))
         isolation.preexec()
 
     return apply

@@ -143,8 +143,8 @@ class ProbeWorker:
         os.replace(pointer, self.root / CURRENT)
         environment = probe_environment(limits, self.box_path, self.isolation,
                                         numba_cache=self.environment["NUMBA_CACHE_DIR"])
-        order = {"box": self.box_path, "wall_seconds": limits.wall_seconds, "memory_mb": limits.memory_mb,
-                 "address_mb": limits.address_mb, "file_mb": limits.file_mb, "output_bytes": limits.output_kb << 10, "env": environment}
+        order = {"box": self.box_path, "wall_seconds": limits.wall_seconds, "rlimits": limits.rlimits(),
+                 "output_bytes": limits.output_kb << 10, "env": environment}
         try:
             self._process.stdin.write((json.dumps(order) + "\n").encode())
             self._process.stdin.flush()
