@@ -240,9 +240,23 @@ def test_server_imports_once_and_each_probe_is_a_fresh_fork(tmp_path, worker):
 
 
 @needs_bwrap
-def test_a_probe_leaves_no_process_and_no_tmp_file_for_the_next(tmp_path, worker):
-    # /tmp may hold folders bubblewrap made for its mounts (a kit cloned under /tmp): they
-    # stay, what a probe adds goes, also inside them.
+def test_a_probe_leaves_no_process_and_no_tmp_file_for_the_next(tmp_path, monkeypatch):
+    # /tmp holds folders bubblewrap made for its mounts when the kit lives under /tmp (a clone
+    # in /tmp, as in CI): they stay, what a probe adds goes, also inside them. A mount under
+    # /tmp is added here so that this case is tested wherever the kit lives.
+    mounted = tmp_path / "mounted"
+    mounted.mkdir()
+    python_mounts = isolation._python_mounts
+    monkeypatch.setattr(isolation, "_python_mounts", lambda: python_mounts() + [mounted])
+    with ProbeWorker(CEILING, ["numpy"]) as worker:
+        before, after = _plant_and_look(tmp_path, worker)
+    assert before["tmp"] and before["inside"], "bubblewrap made no folder in /tmp for the mount"
+    assert "sleep" not in after["processes"]
+    assert (after["tmp"], after["inside"]) == (before["tmp"], before["inside"])
+
+
+def _plant_and_look(tmp_path, worker):
+    """/tmp and its processes as a probe sees them, before and after one that plants things."""
     look = tmp_path / "look.py"
     look.write_text("import _probe_runtime as rt, os\n"
                     "def probe(request):\n"
@@ -263,9 +277,7 @@ def test_a_probe_leaves_no_process_and_no_tmp_file_for_the_next(tmp_path, worker
         return {"planted": os.path.exists("/tmp/planted")}
     """)
     assert worker.run(leave, files={}).response["planted"]
-    after = worker.run(look, files={}).response
-    assert "sleep" not in after["processes"]
-    assert (after["tmp"], after["inside"]) == (before["tmp"], before["inside"])
+    return before, worker.run(look, files={}).response
 
 
 def test_a_probe_cannot_read_the_servers_descriptors_or_memory(tmp_path, worker):

@@ -118,8 +118,9 @@ def _processes() -> list[int]:
     return alive
 
 
-def _on_tmpfs() -> list[str]:
-    """Every path on /tmp's own filesystem, parents first, not descending into mounts."""
+def _tmp_entries(descend) -> list[tuple[str, bool]]:
+    """(path, is a folder) of what is on /tmp's own filesystem, parents first. Mount points
+    (bubblewrap's read-only binds) are left out; ``descend(path)`` says which folders to enter."""
     device = os.lstat("/tmp").st_dev
     found, folders = [], ["/tmp"]
     while folders:
@@ -132,22 +133,27 @@ def _on_tmpfs() -> list[str]:
                 info = entry.stat(follow_symlinks=False)
             except OSError:
                 continue
-            if info.st_dev != device:  # a mount point: one of bubblewrap's read-only binds
+            if info.st_dev != device:
                 continue
-            found.append(entry.path)
-            if stat.S_ISDIR(info.st_mode):
+            folder = stat.S_ISDIR(info.st_mode)
+            found.append((entry.path, folder))
+            if folder and descend(entry.path):
                 folders.append(entry.path)
     return found
 
 
+def _tmp_layout() -> frozenset[str]:
+    """What bubblewrap put in /tmp before any probe: the folders leading to its read-only mounts
+    when the kit or its Python lives under /tmp (a clone in /tmp/...). Empty otherwise."""
+    return frozenset(path for path, _ in _tmp_entries(descend=lambda path: True))
+
+
 def _empty_tmp(layout: frozenset[str]) -> None:
-    """Remove what probes left in /tmp. ``layout`` is what bubblewrap put there before any
-    probe ran: the folders leading to its read-only mounts when the kit or its Python lives
-    under /tmp (a clone in /tmp/...). They stay; anything a probe added, in them too, goes."""
-    for path in _on_tmpfs():
+    """Remove what probes left in /tmp, also inside the layout's folders, which stay."""
+    for path, folder in _tmp_entries(descend=lambda path: path in layout):
         if path in layout:
             continue
-        if os.path.isdir(path) and not os.path.islink(path):
+        if folder:
             shutil.rmtree(path, ignore_errors=True)
         else:
             try:
@@ -156,8 +162,7 @@ def _empty_tmp(layout: frozenset[str]) -> None:
                 pass
 
 
-def run(request: dict, control: list[int], tmp_layout: frozenset[str] | None) -> dict:
-    own_namespace = tmp_layout is not None
+def run(request: dict, control: list[int], own_namespace: bool, tmp_layout: frozenset[str]) -> dict:
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     started = time.monotonic()
@@ -204,7 +209,7 @@ def run(request: dict, control: list[int], tmp_layout: frozenset[str] | None) ->
     selector.close()
     for fd in (out_r, err_r, exited):
         os.close(fd)
-    if tmp_layout is not None:
+    if own_namespace:  # then /tmp is the sandbox's own
         _empty_tmp(tmp_layout)
     return {
         "exit_code": os.waitstatus_to_exitcode(status),
@@ -217,8 +222,8 @@ def run(request: dict, control: list[int], tmp_layout: frozenset[str] | None) ->
 
 
 def main() -> None:
-    # In its own PID namespace the server is in bubblewrap's sandbox and owns its private /tmp.
-    tmp_layout = frozenset(_on_tmpfs()) if sys.argv[1] == "own-pid-namespace" else None
+    own_namespace = sys.argv[1] == "own-pid-namespace"  # in bubblewrap's sandbox, with a private /tmp
+    tmp_layout = _tmp_layout() if own_namespace else frozenset()
     for name in sys.argv[2:]:
         importlib.import_module(name)
     _not_dumpable()
@@ -233,7 +238,7 @@ def main() -> None:
     replies.write(json.dumps({"ready": True}) + "\n")
     replies.flush()
     for line in requests:
-        reply = run(json.loads(line), [control_in, control_out], tmp_layout)
+        reply = run(json.loads(line), [control_in, control_out], own_namespace, tmp_layout)
         replies.write(json.dumps(reply) + "\n")
         replies.flush()
 
