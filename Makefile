@@ -44,6 +44,7 @@ setup: $(VENV)/.installed
 
 # torch first from PyTorch's CPU index (PyPI's Linux torch bundles about 4 GB of CUDA libraries);
 # where that index is unreachable, the lock's torch comes from PyPI or pip's own find-links.
+# The same index as kit/release/pins.py's TORCH_CPU_INDEX (tests/test_release.py checks).
 TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 
 # The sandbox uses bubblewrap; as root we install it (a non-root user gets the weaker
@@ -65,7 +66,7 @@ $(VENV)/.installed: requirements.lock constraints.txt pyproject.toml
 	{ (test -x $(PY) || $(PYTHON) -m venv $(VENV)) && \
 	  $(PY) -m pip install --upgrade pip && \
 	  { $(PY) -m pip install --no-deps --retries 1 --timeout 30 --index-url $(TORCH_CPU_INDEX) -c constraints.txt torch \
-	    || echo "(PyTorch's CPU index is unreachable: torch comes from PyPI)"; } && \
+	    || echo "(no torch from PyTorch's CPU index, see above: the lock's torch comes from PyPI)"; } && \
 	  $(PY) -m pip install -c constraints.txt -r requirements.lock && \
 	  $(PY) -m pip install -c constraints.txt --no-deps -e . ; } > build/setup.log 2>&1 || { \
 	  echo "set-up failed; the last lines of build/setup.log:"; grep -v "^WARNING: Location" build/setup.log | tail -15; exit 1; }; \

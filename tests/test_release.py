@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kit.release import contents, otter_plugin, student
+from kit.release import contents, otter_plugin, pins, student
 from kit.release.student import ReleaseError
 from kit.release.zipfiles import FIXED_DATE, canonical_npz, listing, read_zip, write_zip
 
@@ -67,6 +67,12 @@ def test_student_requirements_agree_with_the_lock(student_zip):
     pins = [line.strip() for line in text.splitlines() if "==" in line and not line.startswith("#")]
     assert any(line.startswith("torch==") for line in pins)
     assert all(line in lock for line in pins), pins
+
+
+def test_set_up_takes_torch_from_the_same_cpu_index_as_the_release():
+    makefile = (REPO / "Makefile").read_text()
+    assert f"TORCH_CPU_INDEX ?= {pins.TORCH_CPU_INDEX}\n" in makefile
+    assert "--index-url $(TORCH_CPU_INDEX)" in makefile
 
 
 def test_requirements_pin_that_disagrees_with_the_lock_stops_the_build(tmp_path):

@@ -30,13 +30,12 @@ from pathlib import Path
 from kit.grading.config import read_config
 from kit.release import contents, features_payload
 from kit.release.otter_plugin import ENTRY_NOTEBOOK, PLUGIN_NAME
-from kit.release.pins import lock_pins
+from kit.release.pins import TORCH_CPU_INDEX, lock_pins
 from kit.release.student import REPO, ReleaseError
 from kit.release.zipfiles import check_name, read_zip, write_zip
 
 OTTER_VERSION = "7.0.0"
 PYTHON_VERSION = "3.11"  # requirements.lock is resolved for the kit's Python 3.11
-TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 EXECUTABLES = ("run_autograder", "setup.sh")
 # Seconds between the engine's own per-submission limit and the plugin's hard stop.
 ENGINE_TIMEOUT_MARGIN = 180

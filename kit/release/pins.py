@@ -5,6 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+# Where the lock's torch pin is installed from as a CPU build (PyPI's Linux torch carries about
+# 4 GB of CUDA libraries): the Makefile's set-up (its TORCH_CPU_INDEX must agree, a test checks),
+# the autograder zip's setup.sh and the students' requirements.txt.
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+
 _PIN = re.compile(r"^([A-Za-z0-9_.\-]+)(\[[^\]]*\])?==(\S+)")
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kit.release.pins import lock_pins, normalise, parse_pins
+from kit.release.pins import TORCH_CPU_INDEX, lock_pins, normalise, parse_pins
 from kit.release import contents
 from kit.release.zipfiles import write_zip
 from kit.paths import REPO
@@ -46,7 +46,7 @@ def pinned_requirements(names: tuple[str, ...], lock: Path) -> str:
         "# Pinned from the course kit's requirements.lock. Install with:",
         "#   python -m pip install -r requirements.txt",
         "# torch: the CPU build is enough for this course and much smaller; on Linux use",
-        "#   python -m pip install torch --index-url https://download.pytorch.org/whl/cpu",
+        f"#   python -m pip install torch --index-url {TORCH_CPU_INDEX}",
     ]
     for name in names:
         if normalise(name) not in pins:
