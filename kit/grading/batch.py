@@ -62,7 +62,10 @@ def run_graders(
     ]
     if view is not None:
         command += ["--features", str(view)]
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    # Only the plugins pytest.ini names: a pytest plugin installed beside the kit (hypothesis's,
+    # which the kit's tests use, costs 1.2 s per submission; a rerun-failures or random-order
+    # plugin would change grades) has no business in the process that scores.
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
     try:
         process = subprocess.run(dies_with_parent(command), capture_output=True, text=True,
                                  timeout=config.timeout_for(dataset), env=env)
