@@ -75,6 +75,7 @@ class ModelResponse(_Response):
 class TrainingCase(_Part):
     failure: Failure | None = None
     missing_parameter: str | None = None
+    ran_away: bool = False
     takes_lr: bool | None = None
     history_type: str | None = None
     train_passes: int = 0

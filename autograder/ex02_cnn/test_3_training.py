@@ -91,11 +91,13 @@ def runs(grading):
     return require(result, "running train() on scripted validation losses", partial=True, schema=TrainingResponse).get("cases", {}), result
 
 
-def _run(runs, case, *, judges_parameters=False):
+def _run(runs, case, *, judges_parameters=False, judges_runaway=False):
     """The run of one table, or fail the scenario saying why there is none.
 
     A table that needs a parameter train() does not take (min_delta) was not run: the check of
-    that rule (``judges_parameters``) fails it, the others do not count it.
+    that rule (``judges_parameters``) fails it, the others do not count it. A train() that was
+    still training at the probe's RUNAWAY_EPOCHS was stopped there and returned nothing: only the
+    checks of what it did on the way (``judges_runaway``: modes, optimizer, gradients) judge it.
     """
     done, result = runs
     run = done.get(case.id)
@@ -109,6 +111,10 @@ def _run(runs, case, *, judges_parameters=False):
              "min_delta, lr, device)")
     if "failure" in run:
         fail(describe_failure(run["failure"], doing=f"{case.describe()}: train()"))
+    if run.get("ran_away") and not judges_runaway:
+        fail(f"{case.describe()}: train() was still training after {run['train_passes']} epochs, so the grader "
+             f"stopped it; it should stop after epoch {case.stop_epoch}. End the epoch loop when patience runs out, "
+             "at max_epochs, and at a non-finite validation loss")
     if run["train_passes"] == 0 or run["val_passes"] == 0:
         loader = "training" if run["train_passes"] == 0 else "validation"
         fail(f"{case.describe()}: train() returned without iterating over the {loader} loader, so there is "
@@ -122,11 +128,11 @@ def _history(run, case):
     return run["history"]
 
 
-def _judge(runs, cases, what, check, *, judges_parameters=False):
+def _judge(runs, cases, what, check, *, judges_parameters=False, judges_runaway=False):
     scenarios = Scenarios(what)
     for case in cases:
         with scenarios.scenario(case.label):
-            check(_run(runs, case, judges_parameters=judges_parameters), case)
+            check(_run(runs, case, judges_parameters=judges_parameters, judges_runaway=judges_runaway), case)
     scenarios.verdict()
 
 
@@ -260,7 +266,7 @@ def test_train_and_eval_modes(runs):
         if not all(training for training, _ in run["train_modes"]):
             fail(f"{case.describe()}: some training batches ran in eval mode; call model.train() at the start of "
                  "every epoch (validation switched the model to eval mode)")
-    _judge(runs, STOPPING, "tables", check)
+    _judge(runs, STOPPING, "tables", check, judges_runaway=True)
 
 
 @pytest.mark.points(1)
@@ -281,7 +287,7 @@ def test_adam_with_the_given_learning_rate(runs):
             if not _same_loss(optimizer["lr"], LEARNING_RATE):
                 fail(f"{case.describe()}: train(lr={LEARNING_RATE}) created Adam with lr={optimizer['lr']!r}; "
                      "pass the lr argument to the optimizer")
-    _judge(runs, STOPPING, "tables", check)
+    _judge(runs, STOPPING, "tables", check, judges_runaway=True)
 
 
 @pytest.mark.points(1)
@@ -294,4 +300,4 @@ def test_gradients_are_zeroed(runs):
         if run["accumulated"]:
             fail(f"{case.describe()}: a gradient from the previous batch was still there when the next backward() "
                  "ran; call optimizer.zero_grad() before each loss.backward()")
-    _judge(runs, STOPPING, "tables", check)
+    _judge(runs, STOPPING, "tables", check, judges_runaway=True)

@@ -22,6 +22,17 @@ import torch
 from torch import nn
 
 FRAMES, MELS = 12, 40
+# A train() still training this many epochs into a table never stops: every table's losses stop
+# improving by epoch 10 and its max_epochs is at most 30, so patience or max_epochs ends a train()
+# that applies either rule by epoch 30. Stopping it here, instead of letting the probe run into
+# its time limit, leaves the other tables to be run and the checks that do not need train() to
+# return (modes, optimizer, gradients) to judge what it did.
+RUNAWAY_EPOCHS = 100
+
+
+class RanAway(BaseException):
+    """Raised into train() at epoch RUNAWAY_EPOCHS + 1. A BaseException: a student's
+    ``except Exception`` around a batch must not swallow it."""
 
 
 def logit_for_loss(loss):
@@ -95,6 +106,8 @@ class Loader:
             self.model.validating = True
             self.seen["val_passes"] += 1
         else:
+            if self.seen["train_passes"] >= RUNAWAY_EPOCHS:
+                raise RanAway()
             self.model.validating = False
             self.model.epoch += 1
             self.seen["train_passes"] += 1
@@ -168,10 +181,15 @@ def one_case(train, case, lr):
                                           needed={"min_delta"} if case["min_delta"] else set())
     if missing:
         return {"missing_parameter": missing[0]}
+    ran_away = False
     with OptimizerLog() as optimizers:
-        history = train(model, train_loader, val_loader, max_epochs=case["max_epochs"],
-                        patience=case["patience"], **keywords)
+        try:
+            history = train(model, train_loader, val_loader, max_epochs=case["max_epochs"],
+                            patience=case["patience"], **keywords)
+        except RanAway:
+            history, ran_away = None, True
     result = {
+        "ran_away": ran_away,
         "takes_lr": "lr" in keywords,
         "history_type": type(history).__name__,
         "train_passes": seen["train_passes"],
