@@ -3,7 +3,8 @@
 ``run()`` builds the autograder zip into a temporary folder, then grades the reference
 submission (as a zip, like a student upload) twice in the same run:
 
-- baseline: ``python -m kit grade --submission ref.zip --results-json ...``;
+- baseline: ``python -m kit grade --submission ref.zip --results-json ... --probe-jobs 1``, the
+  engine as otter's plugin runs it (one probe at a time, for Gradescope's memory);
 - measured: ``otter run -a <id>-autograder.zip ref.zip`` (otter's kernel + plugin + engine).
 
 It prints both wall times, their ratio, otter's own overhead (its wall time minus the
@@ -80,6 +81,7 @@ def reference_zip(out: Path) -> Path:
 
 def run() -> bool:
     from kit.release.cli import build
+    from kit.release.otter_plugin import ENGINE_PROBE_JOBS
 
     with tempfile.TemporaryDirectory(prefix="kit-bench-release-") as tmp:
         tmp = Path(tmp)
@@ -90,7 +92,8 @@ def run() -> bool:
         kit_json = tmp / "kit-results.json"
         kit_s, kit_peak, kit_run = measure(
             [sys.executable, "-m", "kit", "grade", "--assignment", ASSIGNMENT, "--dataset", DATASET,
-             "--submission", str(submission), "--results-json", str(kit_json)], REPO)
+             "--submission", str(submission), "--results-json", str(kit_json),
+             "--probe-jobs", str(ENGINE_PROBE_JOBS)], REPO)
         otter_out = tmp / "otter"
         otter_out.mkdir()
         otter = str(Path(sys.executable).with_name("otter"))

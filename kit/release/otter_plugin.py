@@ -150,6 +150,10 @@ def engine_input(folder: Path) -> Path:
     return folder
 
 
+# One probe at a time: Gradescope's default container has 768 MB.
+ENGINE_PROBE_JOBS = 1
+
+
 class KitEnginePlugin(AbstractOtterPlugin):
     """Plugin config keys (``otter_config.json``): ``assignment`` (required), ``dataset``,
     ``features`` (the feature folder, relative to the zip's root), ``timeout`` (seconds
@@ -167,8 +171,7 @@ class KitEnginePlugin(AbstractOtterPlugin):
             "--assignment", str(self.plugin_config["assignment"]),
             "--submission", str(submission),
             "--results-json", str(results_json),
-            # One probe at a time: Gradescope's default container has 768 MB.
-            "--probe-jobs", "1",
+            "--probe-jobs", str(ENGINE_PROBE_JOBS),
         ]
         if self.plugin_config.get("dataset"):
             command += ["--dataset", str(self.plugin_config["dataset"])]
