@@ -3,8 +3,10 @@
 import json
 import stat
 
+import numpy as np
+
 from kit.grading.config import REPO
-from kit.grading.ground_truth import cache_key, cached
+from kit.grading.ground_truth import cache_key, cached, memoized
 
 
 class Counting:
@@ -73,3 +75,50 @@ def test_ex02_formula_cases_from_the_cache_are_what_torch_computes(tmp_path, mon
     assert fixture is not None
     for _ in range(2):  # computed, then read back
         assert [list(case) for case in fixture()] == fresh
+
+
+CALLS = []
+
+
+def scaled(audio, factor):
+    CALLS.append(factor)
+    return (audio * factor).astype(np.float32)
+
+
+def file_length(path):
+    CALLS.append(path.name)
+    return np.array([len(path.read_bytes())], dtype=np.int64)
+
+
+def test_memoized_calls_once_per_distinct_argument(tmp_path):
+    CALLS.clear()
+    audio = np.arange(6, dtype=np.float32)
+    first = memoized(scaled, audio, 2.0, libraries=["numpy"], folder=tmp_path)
+    again = memoized(scaled, audio.copy(), 2.0, libraries=["numpy"], folder=tmp_path)
+    assert CALLS == [2.0] and again.dtype == np.float32 and np.array_equal(first, again)
+    memoized(scaled, audio, 3.0, libraries=["numpy"], folder=tmp_path)  # another parameter
+    memoized(scaled, audio + 1, 2.0, libraries=["numpy"], folder=tmp_path)  # another array
+    assert CALLS == [2.0, 3.0, 2.0]
+
+
+def test_memoized_keys_a_file_by_its_content(tmp_path):
+    CALLS.clear()
+    clip = tmp_path / "clip.wav"
+    clip.write_bytes(b"abc")
+    assert memoized(file_length, clip, libraries=[], folder=tmp_path / "gt")[0] == 3
+    assert memoized(file_length, clip, libraries=[], folder=tmp_path / "gt")[0] == 3
+    clip.write_bytes(b"abcdef")  # same name, new content
+    assert memoized(file_length, clip, libraries=[], folder=tmp_path / "gt")[0] == 6
+    assert CALLS == ["clip.wav", "clip.wav"]
+
+
+def test_ex01_log_mel_from_the_cache_is_what_librosa_computes(tmp_path):
+    from kit.data.features import FeatureParams, log_mel
+
+    audio = (0.1 * np.random.default_rng(0).standard_normal(22050)).astype(np.float32)
+    params = FeatureParams(duration=1.0)
+    fresh = log_mel(audio, params)
+    for _ in range(2):  # computed, then read back
+        got = memoized(log_mel, audio, params, libraries=["librosa", "numpy"], folder=tmp_path)
+        assert got.dtype == fresh.dtype and np.array_equal(got, fresh)
+    assert len(list(tmp_path.glob("log_mel-*.npy"))) == 1
