@@ -51,13 +51,12 @@ def seed_everything(seed: int) -> None:
         np.random.seed(seed)
     except ImportError:
         pass
-    try:
-        import torch
-
+    # torch only where the probe imported it (every probe that uses torch imports it at its top,
+    # before main() seeds): importing it here would cost a probe that never uses it 1 s.
+    torch = sys.modules.get("torch")
+    if torch is not None:
         torch.manual_seed(seed)
         torch.set_num_threads(int(os.environ.get("KIT_PROBE_THREADS", "1")))
-    except ImportError:
-        pass
 
 
 def student_traceback(error: BaseException) -> str:
