@@ -6,7 +6,8 @@
   (measured: the student-path test took 94 s instead of 17 s beside another worker).
 - Modules run longest first (durations measured with `pytest --durations=0` on 2 cores), so
   that xdist (``--dist loadfile``: a module's fixtures stay in one worker) does not end with
-  one worker still grading the examples while the other is idle.
+  one worker still grading the examples while the other is idle. The Makefile passes
+  ``--no-loadscope-reorder``: without it xdist reorders modules by their number of tests.
 - Before the workers start, the embedded corpus's features are cached once, as `make data`
   does, instead of both workers computing them at the same time on a fresh clone.
 """
