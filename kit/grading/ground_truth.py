@@ -46,10 +46,14 @@ def _owner_only(folder: Path) -> None:
     os.chmod(folder, 0o700)
 
 
+def _versions(libraries: Iterable[str]) -> dict[str, str]:
+    """The installed version of each library that can change an answer (part of every key)."""
+    return {name: _version(name) for name in sorted(libraries)}
+
+
 def cache_key(source: Path, libraries: Iterable[str]) -> str:
     """Changes when the grader's file or any of the libraries that compute the answers does."""
-    basis = {"source": Path(source).read_text(encoding="utf-8"),
-             "versions": {name: _version(name) for name in sorted(libraries)}}
+    basis = {"source": Path(source).read_text(encoding="utf-8"), "versions": _versions(libraries)}
     return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()[:20]
 
 
@@ -95,7 +99,7 @@ def memoized(function: Callable[..., np.ndarray], *args: Any, libraries: Iterabl
             digest.update(argument.read_bytes())
         else:
             digest.update(f"value {argument!r}".encode())
-    digest.update(json.dumps({name: _version(name) for name in sorted(libraries)}).encode())
+    digest.update(json.dumps(_versions(libraries)).encode())
     path = Path(folder) / f"{function.__name__}-{digest.hexdigest()[:24]}.npy"
     try:
         return np.load(path, allow_pickle=False)
