@@ -80,6 +80,14 @@ def test_results_follow_the_gradescope_schema(batch):
     assert any("timeout" in t.get("tags", []) for t in results(batch, "infinite_loop")["tests"])
 
 
+def test_a_train_that_never_stops_is_stopped_by_epochs_and_its_model_measured(batch):
+    """4.4 stops a runaway train() after 100 epochs (not at its time limit) and grades the model it
+    had trained; the missing stop is charged by part 3 alone (infinite_loop's golden)."""
+    accuracy = next(t for t in results(batch, "infinite_loop")["tests"] if t["number"] == "4.4")
+    assert "timeout" not in accuracy.get("tags", [])
+    assert "still training after 100 epochs with max_epochs=30" in accuracy["output"]
+
+
 def test_hostile_submissions_gain_nothing(batch):
     """Reading grader files or labels, or patching pytest, earns no point its code did not earn."""
     reader = results(batch, "reads_grader_files")

@@ -118,6 +118,7 @@ class AccuracyResponse(_Response):
     best_epoch: int | None = None
     train_losses: list[float] = []
     val_losses: list[float] = []
+    stopped_after: int | None = None  # epochs after which a runaway train() was stopped
 
 
 class MainResponse(_Response):

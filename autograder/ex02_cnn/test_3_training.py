@@ -95,9 +95,10 @@ def _run(runs, case, *, judges_parameters=False, judges_runaway=False):
     """The run of one table, or fail the scenario saying why there is none.
 
     A table that needs a parameter train() does not take (min_delta) was not run: the check of
-    that rule (``judges_parameters``) fails it, the others do not count it. A train() that was
-    still training at the probe's RUNAWAY_EPOCHS was stopped there and returned nothing: only the
-    checks of what it did on the way (``judges_runaway``: modes, optimizer, gradients) judge it.
+    that rule (``judges_parameters``) fails it, the others do not count it. A train() still
+    training at the probe's ``runaway_epochs`` (100 on every table) was stopped there and returned
+    nothing: only the checks of what it did on the way (``judges_runaway``: modes, optimizer,
+    gradients) judge it.
     """
     done, result = runs
     run = done.get(case.id)

@@ -127,6 +127,10 @@ def test_heldout_accuracy(grading, request):
         message += (f"; it was within {settings['rerun_margin']:.2f} of the threshold, so your model was trained "
                     f"{len(runs)} times with different seeds and the median is graded: "
                     + ", ".join(f"{value:.3f}" for value in runs))
+    if response.get("stopped_after") is not None:
+        message += (f"\nYour train() was still training after {response['stopped_after']} epochs with "
+                    f"max_epochs={settings['max_epochs']}, so the grader stopped it there and measured your model as it "
+                    "was then. When train() stops is judged by the checks of part 3 (3.1 to 3.6), not here.")
     if response.get("stand_in"):
         message += ("\nYour MyCNNSystem could not run on this data (" + response["stand_in"] + "; see 2.4), so your "
                     "train() was measured with the grader's stand-in model.")

@@ -6,6 +6,10 @@ which students never receive) arrive without labels, under anonymous names; the 
 the logits in file-name order and the trusted side scores them. When the student's
 MyCNNSystem cannot run on the dataset's shape, the stand-in model is trained instead (its
 bug is charged to the model checks, not again here), and the response says so.
+
+A train() still training after ``runaway_epochs(max_epochs)`` passes over a loader is stopped
+there (``_runaway``), and the model is measured as it was then: not stopping is part 3.1's rule
+to charge (3.1 to 3.6), and the accuracy of what it trained is this check's.
 """
 
 import os
@@ -15,6 +19,7 @@ import numpy as np
 import torch
 import _kit_data
 from _model_support import load_model_module, model_class_for
+from _runaway import RanAway, runaway_epochs, stop_after
 
 
 def logits_of(model, features):
@@ -35,7 +40,13 @@ def probe(request):
     model_class, stand_in = model_class_for(model_module, frames, mels)
     rt.seed_everything(request["seed"])
     model = model_class(n_frames=frames, n_mels=mels)
-    history = training.train(model, train_loader, val_loader, max_epochs=request["max_epochs"])
+    with stop_after(runaway_epochs(request["max_epochs"])) as passes:
+        try:
+            history = training.train(model, train_loader, val_loader, max_epochs=request["max_epochs"])
+        except RanAway:
+            if not passes.tripped:
+                raise  # the student's code raised it, not the counter: a failure like any other
+            history = None
     names = sorted(os.listdir(os.path.join("data", "holdout")))
     features = np.stack([np.load(os.path.join("data", "holdout", n), allow_pickle=False)["features"] for n in names])
     rt.save_array("heldout_logits", logits_of(model, features))
@@ -54,6 +65,7 @@ def probe(request):
         "formula_substituted": formula_substituted,
         "stop_epoch": stop if isinstance(stop, int) else None,
         "best_epoch": best if isinstance(best, int) else None,
+        "stopped_after": passes.of(train_loader) if passes.tripped else None,  # epochs trained
         **curves,
     }
 

@@ -19,20 +19,15 @@ import math
 import _kit_data
 import _probe_runtime as rt
 import torch
+from _runaway import RanAway, runaway_epochs
 from torch import nn
 
 FRAMES, MELS = 12, 40
-# A train() still training this many epochs into a table never stops: every table's losses stop
-# improving by epoch 10 and its max_epochs is at most 30, so patience or max_epochs ends a train()
-# that applies either rule by epoch 30. Stopping it here, instead of letting the probe run into
-# its time limit, leaves the other tables to be run and the checks that do not need train() to
-# return (modes, optimizer, gradients) to judge what it did.
-RUNAWAY_EPOCHS = 100
-
-
-class RanAway(BaseException):
-    """Raised into train() at epoch RUNAWAY_EPOCHS + 1. A BaseException: a student's
-    ``except Exception`` around a batch must not swallow it."""
+# A train() still training runaway_epochs(max_epochs) (100) epochs into a table never stops: every
+# table's losses stop improving by epoch 10 and its max_epochs is at most 30, so patience or
+# max_epochs ends a train() that applies either rule by epoch 30. Stopping it there, instead of
+# letting the probe run into its time limit, leaves the other tables to be run and the checks that
+# do not need train() to return (modes, optimizer, gradients) to judge what it did.
 
 
 def logit_for_loss(loss):
@@ -86,8 +81,8 @@ class ScriptedModel(nn.Module):
 class Loader:
     """A real DataLoader over fixed tensors; it tells the model which epoch and pass it is."""
 
-    def __init__(self, model, validation, seen):
-        self.model, self.validation, self.seen = model, validation, seen
+    def __init__(self, model, validation, seen, runaway):
+        self.model, self.validation, self.seen, self.runaway = model, validation, seen, runaway
         generator = torch.Generator().manual_seed(0)
         if validation:
             x = torch.rand(4, FRAMES, MELS, generator=generator)
@@ -106,8 +101,8 @@ class Loader:
             self.model.validating = True
             self.seen["val_passes"] += 1
         else:
-            if self.seen["train_passes"] >= RUNAWAY_EPOCHS:
-                raise RanAway()
+            if self.seen["train_passes"] >= self.runaway:
+                raise RanAway(f"still training after {self.runaway} epochs")
             self.model.validating = False
             self.model.epoch += 1
             self.seen["train_passes"] += 1
@@ -176,7 +171,8 @@ def one_case(train, case, lr):
     log = {"val_modes": [], "train_modes": [], "accumulated": False}
     model = ScriptedModel(losses, log)
     seen = {"train_passes": 0, "val_passes": 0}
-    train_loader, val_loader = Loader(model, False, seen), Loader(model, True, seen)
+    runaway = runaway_epochs(case["max_epochs"])
+    train_loader, val_loader = Loader(model, False, seen, runaway), Loader(model, True, seen, runaway)
     keywords, missing = accepted_keywords(train, {"min_delta": case["min_delta"], "lr": lr, "device": "cpu"},
                                           needed={"min_delta"} if case["min_delta"] else set())
     if missing:
