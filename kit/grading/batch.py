@@ -66,11 +66,15 @@ def run_graders(
     # which the kit's tests use, costs 1.2 s per submission; a rerun-failures or random-order
     # plugin would change grades) has no business in the process that scores.
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
-    try:
-        process = subprocess.run(dies_with_parent(command), capture_output=True, text=True,
-                                 timeout=config.timeout_for(dataset), env=env)
-    except subprocess.TimeoutExpired:
-        return False, f"the graders did not finish within {config.timeout_for(dataset):.0f} s"
+    # The graders' temporary folders (tmp_path) in a private folder of this run: pytest's default,
+    # a numbered folder under the shared /tmp/pytest-of-<user>, makes every run delete the oldest
+    # ones there (0.5 s per submission beside the kit's own tests, whose folders are large).
+    with tempfile.TemporaryDirectory(prefix="kit-graders-") as scratch:
+        try:
+            process = subprocess.run(dies_with_parent([*command, "--basetemp", str(Path(scratch) / "tmp")]),
+                                     capture_output=True, text=True, timeout=config.timeout_for(dataset), env=env)
+        except subprocess.TimeoutExpired:
+            return False, f"the graders did not finish within {config.timeout_for(dataset):.0f} s"
     ok = results_json.is_file() and process.returncode in (0, 1)
     return ok, (process.stdout[-4000:] + process.stderr[-4000:])
 
