@@ -313,3 +313,19 @@ def test_limits_above_the_ceiling_are_refused(worker):
     assert worker.accepts(Limits(memory_mb=1024))
     assert not worker.accepts(Limits(memory_mb=CEILING.memory_mb + 1))
     assert not worker.accepts(Limits(threads=2))
+
+
+def test_graders_started_together_build_the_numba_cache_once(tmp_path, monkeypatch):
+    """JOBS=n on a fresh machine: the first grader compiles librosa's functions, the others wait
+    for it instead of compiling them again (15 CPU-seconds each)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kit.sandbox import numba_cache
+
+    builds = tmp_path / "builds.txt"
+    monkeypatch.setattr(numba_cache, "WARM_UP", f"import time; open({str(builds)!r}, 'a').write('x'); time.sleep(1)")
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        folders = list(pool.map(lambda _: numba_cache.warm_cache(tmp_path / "numba"), range(3)))
+    assert builds.read_text() == "x"
+    assert folders[0] is not None and folders[0].is_dir() and len(set(folders)) == 1
+    assert [p.name for p in (tmp_path / "numba").iterdir() if p.is_dir()] == [folders[0].name]  # no copy left behind

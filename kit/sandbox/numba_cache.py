@@ -12,6 +12,7 @@ versions; a stale cache only costs time, as numba recompiles what does not match
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -47,7 +48,19 @@ def warm_cache(root: Path, timeout: float = 900.0) -> Path | None:
     if final.is_dir():
         return final
     final.parent.mkdir(parents=True, exist_ok=True)
-    # Parallel graders may build it at the same time: each builds its own copy, the first rename wins.
+    # Graders started together (JOBS=n on a fresh machine) wait for the first one to build it,
+    # instead of each compiling the same functions for 15 CPU-seconds. Where the file system
+    # cannot lock (some network mounts), each builds its own copy and the first rename wins.
+    with open(final.parent / f"{final.name}.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        except OSError:
+            pass
+        return final if final.is_dir() else _build(final, timeout)
+
+
+def _build(final: Path, timeout: float) -> Path | None:
+    # Built aside and renamed: a grader killed halfway leaves no half-built cache behind.
     building = Path(tempfile.mkdtemp(prefix=".building-", dir=final.parent))
     env = dict(os.environ, NUMBA_CACHE_DIR=str(building), OMP_NUM_THREADS="1")
     try:
@@ -57,7 +70,7 @@ def warm_cache(root: Path, timeout: float = 900.0) -> Path | None:
             return None
         try:
             os.replace(building, final)
-        except OSError:  # another process renamed its copy first
+        except OSError:  # another grader's copy was renamed first (no lock on this file system)
             pass
         return final if final.is_dir() else None
     except subprocess.TimeoutExpired:
