@@ -9,7 +9,8 @@
   one worker still grading the examples while the other is idle. The Makefile passes
   ``--no-loadscope-reorder``: without it xdist reorders modules by their number of tests.
 - Before the workers start, the embedded corpus's features are cached once, as `make data`
-  does, instead of both workers computing them at the same time on a fresh clone.
+  does, instead of both workers computing them at the same time on a fresh clone; beside
+  them, on the other core, the sandboxes' numba cache is built (kit/sandbox/numba_cache.py).
 """
 
 from __future__ import annotations
@@ -36,6 +37,15 @@ def pytest_collection_modifyitems(items):
 def pytest_configure(config):
     workers = getattr(config.option, "numprocesses", None)
     if workers and not hasattr(config, "workerinput"):  # the xdist controller, before any worker
-        from kit.data.cache import prepare_dataset
+        from concurrent.futures import ThreadPoolExecutor
 
-        prepare_dataset("embedded", progress=False)
+        from kit.data.cache import prepare_dataset
+        from kit.grading.pytest_plugin import NUMBA_CACHE_ROOT
+        from kit.sandbox.numba_cache import warm_cache
+
+        # On a fresh clone both compile librosa's numba functions (about 18 CPU-s each): the
+        # features in this process, the sandboxes' cache in a subprocess, on the other core.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            sandbox_cache = pool.submit(warm_cache, NUMBA_CACHE_ROOT)
+            prepare_dataset("embedded", progress=False)
+            sandbox_cache.result()
