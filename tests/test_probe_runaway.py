@@ -22,28 +22,29 @@ def test_the_cap_leaves_room_for_extra_passes_and_grows_with_max_epochs():
     assert runaway_epochs(50) == 150
 
 
-def test_each_loader_may_be_iterated_the_allowed_times_and_not_once_more():
+def test_the_training_loader_may_be_iterated_the_allowed_times_and_not_once_more():
     train, val = _loader(), _loader()
     original = DataLoader.__iter__
-    with stop_after(3) as passes:
+    with stop_after(train, 3) as passes:
         for _ in range(3):
-            assert len(list(train)) == 2 and len(list(val)) == 2
-        assert passes.of(train) == passes.of(val) == 3 and not passes.tripped
+            assert len(list(train)) == 2
+        assert passes.passes == 3 and not passes.tripped
         with pytest.raises(RanAway):
             iter(train)
-        assert passes.tripped and passes.of(train) == 3
+        assert passes.tripped and passes.passes == 3
     # Outside the block DataLoader is itself again: no count, no cap.
     assert DataLoader.__iter__ is original and all(len(list(train)) == 2 for _ in range(5))
 
 
-def test_a_loader_made_inside_the_block_is_counted_too():
-    """A training script's main() builds its own loaders."""
-    with stop_after(1) as passes:
-        own = _loader()
-        list(own)
-        with pytest.raises(RanAway):
-            list(own)
-    assert passes.tripped
+def test_validating_several_times_per_epoch_is_not_counted():
+    """A correct train() may run over the validation loader for the loss, then for the accuracy."""
+    train, val = _loader(), _loader()
+    with stop_after(train, 2) as passes:
+        for _ in range(2):
+            list(train)
+            for _ in range(4):
+                assert len(list(val)) == 2
+    assert passes.passes == 2 and not passes.tripped
 
 
 def test_runaway_is_not_swallowed_by_except_exception():
@@ -55,12 +56,13 @@ def test_runaway_is_not_swallowed_by_except_exception():
             except Exception:  # noqa: BLE001 - what a student writes around a batch
                 pass
 
-    with stop_after(5) as passes, pytest.raises(RanAway):
-        student_train(_loader())
-    assert passes.tripped
+    train = _loader()
+    with stop_after(train, 5) as passes, pytest.raises(RanAway):
+        student_train(train)
+    assert passes.tripped and passes.passes == 5
 
 
 def test_a_runaway_raised_by_student_code_is_not_the_counters():
-    with stop_after(5) as passes, pytest.raises(RanAway):
+    with stop_after(_loader(), 5) as passes, pytest.raises(RanAway):
         raise RanAway("the student's own")
     assert not passes.tripped

@@ -7,7 +7,6 @@ the graders say what happened ("still training after 100 epochs with max_epochs=
 """
 
 import contextlib
-import weakref
 
 from torch.utils.data import DataLoader
 
@@ -29,34 +28,33 @@ def runaway_epochs(max_epochs: int) -> int:
 
 
 class PassCounter:
-    """How often each DataLoader was iterated while :func:`stop_after` was active."""
+    """How often the counted loader was iterated while :func:`stop_after` was active."""
 
     def __init__(self, limit: int):
         self.limit = limit
-        self.passes: "weakref.WeakKeyDictionary[DataLoader, int]" = weakref.WeakKeyDictionary()
+        self.passes = 0
         self.tripped = False  # set by the counter itself: a RanAway raised by student code is not a runaway
-
-    def of(self, loader) -> int:
-        return self.passes.get(loader, 0)
 
 
 @contextlib.contextmanager
-def stop_after(passes: int):
-    """While active, iterating any one DataLoader more than ``passes`` times raises RanAway.
+def stop_after(loader: DataLoader, passes: int):
+    """While active, iterating ``loader`` more than ``passes`` times raises RanAway.
 
-    DataLoader itself is patched, so that loaders the student's own code creates (a training
-    script's main()) are counted as well as the kit's.
+    Only the training loader is counted: a train() that validates several times per epoch
+    (loss, accuracy, ...) iterates the validation loader more often than it trains. The
+    DataLoader class is patched because Python looks ``__iter__`` up on the type, not on the
+    instance; every other loader is iterated as usual.
     """
     counter = PassCounter(passes)
     original = DataLoader.__iter__
 
-    def counting_iter(loader):
-        count = counter.passes.get(loader, 0) + 1
-        if count > passes:
-            counter.tripped = True
-            raise RanAway(f"a data loader was iterated more than {passes} times")
-        counter.passes[loader] = count
-        return original(loader)
+    def counting_iter(this):
+        if this is loader:
+            if counter.passes >= passes:
+                counter.tripped = True
+                raise RanAway(f"still training after {passes} passes over the training data")
+            counter.passes += 1
+        return original(this)
 
     DataLoader.__iter__ = counting_iter
     try:

@@ -7,7 +7,7 @@ the logits in file-name order and the trusted side scores them. When the student
 MyCNNSystem cannot run on the dataset's shape, the stand-in model is trained instead (its
 bug is charged to the model checks, not again here), and the response says so.
 
-A train() still training after ``runaway_epochs(max_epochs)`` passes over a loader is stopped
+A train() still training after ``runaway_epochs(max_epochs)`` passes over the training data is stopped
 there (``_runaway``), and the model is measured as it was then: not stopping is part 3.1's rule
 to charge (3.1 to 3.6), and the accuracy of what it trained is this check's.
 """
@@ -40,7 +40,7 @@ def probe(request):
     model_class, stand_in = model_class_for(model_module, frames, mels)
     rt.seed_everything(request["seed"])
     model = model_class(n_frames=frames, n_mels=mels)
-    with stop_after(runaway_epochs(request["max_epochs"])) as passes:
+    with stop_after(train_loader, runaway_epochs(request["max_epochs"])) as passes:
         try:
             history = training.train(model, train_loader, val_loader, max_epochs=request["max_epochs"])
         except RanAway:
@@ -65,7 +65,7 @@ def probe(request):
         "formula_substituted": formula_substituted,
         "stop_epoch": stop if isinstance(stop, int) else None,
         "best_epoch": best if isinstance(best, int) else None,
-        "stopped_after": passes.of(train_loader) if passes.tripped else None,  # epochs trained
+        "stopped_after": passes.passes if passes.tripped else None,  # epochs trained
         **curves,
     }
 
