@@ -23,7 +23,7 @@ def test_the_cap_leaves_room_for_extra_passes_and_grows_with_max_epochs():
 
 
 def test_the_training_loader_may_be_iterated_the_allowed_times_and_not_once_more():
-    train, val = _loader(), _loader()
+    train = _loader()
     original = DataLoader.__iter__
     with stop_after(train, 3) as passes:
         for _ in range(3):
