@@ -2,7 +2,7 @@
 
 The probes' time limits stop such code too, but only after seconds that depend on the
 machine (and on what else it runs), and the student then reads "timed out". Counting the
-times a loader is iterated stops it at the same epoch on every machine, sooner, and lets
+passes over the training loader stops it at the same epoch on every machine, sooner, and lets
 the graders say what happened ("still training after 100 epochs with max_epochs=30").
 """
 
@@ -12,12 +12,12 @@ from torch.utils.data import DataLoader
 
 
 class RanAway(BaseException):
-    """Raised into train() when a loader is iterated once more than allowed. A BaseException:
+    """Raised into train() when the training loader is iterated once more than allowed. A BaseException:
     a student's ``except Exception`` around a batch must not swallow it."""
 
 
 def runaway_epochs(max_epochs: int) -> int:
-    """Passes over one loader after which a train() given ``max_epochs`` is stopped.
+    """Passes over the training loader after which a train() given ``max_epochs`` is stopped.
 
     A correct train() iterates its training loader max_epochs times; one that also measures
     the training loss in a second pass, or the loss before the first epoch, a little over
@@ -30,8 +30,7 @@ def runaway_epochs(max_epochs: int) -> int:
 class PassCounter:
     """How often the counted loader was iterated while :func:`stop_after` was active."""
 
-    def __init__(self, limit: int):
-        self.limit = limit
+    def __init__(self):
         self.passes = 0
         self.tripped = False  # set by the counter itself: a RanAway raised by student code is not a runaway
 
@@ -45,7 +44,7 @@ def stop_after(loader: DataLoader, passes: int):
     DataLoader class is patched because Python looks ``__iter__`` up on the type, not on the
     instance; every other loader is iterated as usual.
     """
-    counter = PassCounter(passes)
+    counter = PassCounter()
     original = DataLoader.__iter__
 
     def counting_iter(this):
