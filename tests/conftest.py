@@ -40,8 +40,7 @@ def pytest_configure(config):
         from concurrent.futures import ThreadPoolExecutor
 
         from kit.data.cache import prepare_dataset
-        from kit.grading.pytest_plugin import NUMBA_CACHE_ROOT
-        from kit.sandbox.numba_cache import warm_cache
+        from kit.sandbox.numba_cache import NUMBA_CACHE_ROOT, warm_cache
 
         # On a fresh clone both compile librosa's numba functions (about 18 CPU-s each): the
         # features in this process, the sandboxes' cache in a subprocess, on the other core.

@@ -27,13 +27,12 @@ from typing import Any
 import pytest
 
 from kit.grading.checks import GradingFailure, PartialCredit, ProbeSchemaError, decode, fail
-from kit.grading.config import REPO, AssignmentConfig, load_config
+from kit.grading.config import AssignmentConfig, load_config
 from kit.grading.results import TestResult, write_results
-from kit.sandbox.numba_cache import warm_cache
+from kit.sandbox.numba_cache import NUMBA_CACHE_ROOT, warm_cache
 from kit.sandbox.runner import ProbeResult, run_probe
 from kit.sandbox.worker import ProbeWorker
 
-NUMBA_CACHE_ROOT = REPO / "build" / "cache" / "numba"
 
 
 # Errors a grader raises when a probe's response (untrusted data) is not what it expects.

@@ -22,6 +22,11 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
+from kit.paths import REPO
+
+# Where graders keep it (the kit's tests build it here too, before their workers start).
+NUMBA_CACHE_ROOT = REPO / "build" / "cache" / "numba"
+
 # Everything the course's feature code touches: loading, resampling, mel spectrogram.
 WARM_UP = """
 import numpy as np, librosa
