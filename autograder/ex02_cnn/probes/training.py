@@ -23,11 +23,6 @@ from _runaway import RanAway, runaway_epochs
 from torch import nn
 
 FRAMES, MELS = 12, 40
-# A train() still training runaway_epochs(max_epochs) (100) epochs into a table never stops: every
-# table's losses stop improving by epoch 10 and its max_epochs is at most 30, so patience or
-# max_epochs ends a train() that applies either rule by epoch 30. Stopping it there, instead of
-# letting the probe run into its time limit, leaves the other tables to be run and the checks that
-# do not need train() to return (modes, optimizer, gradients) to judge what it did.
 
 
 def logit_for_loss(loss):
@@ -101,6 +96,10 @@ class Loader:
             self.model.validating = True
             self.seen["val_passes"] += 1
         else:
+            # A train() still training runaway_epochs(max_epochs) (100) epochs into a table never
+            # stops: every table's losses stop improving by epoch 10 and its max_epochs is at most
+            # 30. Stopping it here, instead of at the probe's time limit, leaves the other tables
+            # to be run and the checks of what train() did on the way (modes, optimizer, gradients).
             if self.seen["train_passes"] >= self.runaway:
                 raise RanAway(f"still training after {self.runaway} epochs")
             self.model.validating = False
