@@ -1,11 +1,18 @@
 """The check ladder, partial credit over scenarios, the failure decoder and probe schemas."""
 
+import json
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from pydantic import BaseModel
 
 from kit.grading.checks import (GradingFailure, PartialCredit, ProbeSchemaError, Scenarios, check_dtype, check_exists,
                                 check_shape, check_type, check_value, decode, describe_failure, fail)
+from kit.grading.config import AUTOGRADER, REPO, load_config
+from kit.grading.report import Summary, write_report
 
 
 def test_ladder_says_got_and_expected():
@@ -75,3 +82,42 @@ def test_a_scenario_another_check_charges_counts_neither_way():
     with pytest.raises(PartialCredit) as raised:
         scenarios.verdict()
     assert raised.value.fraction == 0.5 and "(right for 1 of 2 tables)" in str(raised.value)
+
+
+GRADER_OF_AN_ENDLESS_PROBE = '''
+import pytest
+from kit.grading.pytest_plugin import require
+from kit.sandbox.runner import Limits, run_probe
+
+
+@pytest.mark.points(2)
+@pytest.mark.number("9.1")
+def test_endless(tmp_path):
+    """a probe that never ends"""
+    probe = tmp_path / "endless.py"
+    probe.write_text("import _probe_runtime as rt\\n\\ndef probe(request):\\n    while True:\\n        pass\\n\\nrt.main(probe)\\n")
+    require(run_probe(probe, files={}, limits=Limits(wall_seconds=1)), "running your endless loop")
+'''
+
+
+def test_a_probe_stopped_by_its_time_limit_is_tagged_and_listed_under_timeouts(tmp_path):
+    """From the sandbox's wall clock to the TA's report: require() fails the check as timed out, the
+    scoring plugin tags it "timeout", and the report lists the submission under Timeouts (no
+    example submission runs into a time limit: their endless loops are stopped by counted passes)."""
+    graders = tmp_path / "graders"
+    graders.mkdir()
+    (graders / "test_endless.py").write_text(GRADER_OF_AN_ENDLESS_PROBE)
+    results = tmp_path / "results.json"
+    process = subprocess.run(
+        [sys.executable, "-m", "pytest", str(graders), "-c", str(AUTOGRADER / "pytest.ini"), "--rootdir", str(graders),
+         "-q", "--assignment", "ex02_cnn", "--submission", str(REPO / "assignments" / "ex02_cnn"),
+         "--results-json", str(results)],
+        capture_output=True, text=True, env=dict(os.environ, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1"))
+    assert results.is_file(), process.stdout[-2000:] + process.stderr[-2000:]
+    (test,) = json.loads(results.read_text())["tests"]
+    assert (test["number"], test["score"], test["tags"]) == ("9.1", 0, ["timeout"]), test
+    assert test["output"].startswith("running your endless loop: your code did not finish within 1 s"), test["output"]
+    summary = Summary(config=load_config("ex02_cnn"), documents={"ada_lovelace": json.loads(results.read_text())})
+    assert summary.timeouts() == [("ada_lovelace", ["9.1"])]
+    write_report(tmp_path / "report.md", summary)
+    assert "## Timeouts\n\n- ada_lovelace: 9.1\n" in (tmp_path / "report.md").read_text()

@@ -76,16 +76,19 @@ def test_results_follow_the_gradescope_schema(batch):
     # Visibility comes from config.toml ([visibility] "4.4" = "after_published"), the rest stays visible.
     reference = {t["number"]: t["visibility"] for t in results(batch, "reference")["tests"]}
     assert reference.pop("4.4") == "after_published" and set(reference.values()) == {"visible"}
-    # The probe that ran out of time says so in its tags (the report lists it under Timeouts).
-    assert any("timeout" in t.get("tags", []) for t in results(batch, "infinite_loop")["tests"])
+    # No example runs into a time limit (a timeout's tag and report: tests/test_grading_checks.py).
+    assert not [name for name in NAMES if any("timeout" in t.get("tags", []) for t in results(batch, name)["tests"])]
 
 
 def test_a_train_that_never_stops_is_stopped_by_epochs_and_its_model_measured(batch):
     """4.4 stops a runaway train() after 100 epochs (not at its time limit) and grades the model it
-    had trained; the missing stop is charged by part 3 alone (infinite_loop's golden)."""
-    accuracy = next(t for t in results(batch, "infinite_loop")["tests"] if t["number"] == "4.4")
-    assert "timeout" not in accuracy.get("tags", [])
-    assert "still training after 100 epochs with max_epochs=30" in accuracy["output"]
+    had trained; the missing stop is charged by part 3 alone (infinite_loop's golden). The training
+    script that calls it (5.1) is stopped after 500 passes over its loaders, not at its time limit."""
+    tests = {t["number"]: t for t in results(batch, "infinite_loop")["tests"]}
+    assert "timeout" not in tests["4.4"].get("tags", [])
+    assert "still training after 100 epochs with max_epochs=30" in tests["4.4"]["output"]
+    assert "timeout" not in tests["5.1"].get("tags", []) and tests["5.1"]["score"] == 0
+    assert "was still running after 500 passes over its data loaders" in tests["5.1"]["output"]
 
 
 def test_hostile_submissions_gain_nothing(batch):

@@ -31,8 +31,8 @@ DATASET = "embedded"
 EXAMPLES = REPO / "autograder" / "examples" / ASSIGNMENT
 OTTER = Path(sys.executable).with_name("otter")
 # Graded through otter. The kit's own results are compared for KIT_COMPARED.
-GRADED = ["reference", "skeleton", "syntax_error", "hardwired_646", "reads_grader_files", "patches_pytest"]
-FLAWED = ["syntax_error", "hardwired_646"]  # realistic flaws that fail early: cheap to grade
+GRADED = ["reference", "skeleton", "syntax_error", "train_at_import", "reads_grader_files", "patches_pytest"]
+FLAWED = ["syntax_error", "train_at_import"]  # realistic flaws that fail early: cheap to grade (no training)
 HOSTILE = ["reads_grader_files", "patches_pytest"]
 KIT_COMPARED = ["reference", "skeleton"]
 RUN_TIMEOUT = 1500

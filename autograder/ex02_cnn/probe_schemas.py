@@ -133,6 +133,7 @@ class MainResponse(_Response):
     stdout: str
     stderr: str
     dataset_substituted: str | None = None
+    stopped_after: int | None = None  # passes over its loaders, when the grader stopped a script still running
 
 
 class Item(_Part):

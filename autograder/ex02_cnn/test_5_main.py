@@ -11,7 +11,8 @@ from kit.data.manifest import SPLIT_FOLDERS
 from kit.grading.checks import describe_failure, fail
 from kit.grading.pytest_plugin import note, require
 
-ARGS = ["--max-epochs", "2"]
+MAX_EPOCHS = 2
+ARGS = ["--max-epochs", str(MAX_EPOCHS)]
 # A clip length the student never saw (the embedded corpus has 108 frames, GTZAN 646).
 FRAMES = 64
 ACCURACY_LINE = re.compile(r"acc[a-z]*\W.*?(\d+(?:\.\d+)?)\s*(%?)", re.IGNORECASE)
@@ -40,8 +41,8 @@ def main_run(grading, tmp_path_factory):
         pytest.fail("the grader was started without --features")
     folder = _small_feature_folder(grading.features / "public", tmp_path_factory.mktemp("main") / "features")
     mels = int(read_feature_file(next((folder / SPLIT_FOLDERS["train"]).glob("*.npz")))[0].shape[1])
-    result = grading.probe("main", {"data": "main_data", "args": ARGS, "frames": FRAMES, "mels": mels},
-                           folders={"main_data": folder})
+    request = {"data": "main_data", "args": ARGS, "max_epochs": MAX_EPOCHS, "frames": FRAMES, "mels": mels}
+    result = grading.probe("main", request, folders={"main_data": folder})
     return require(result, "running your training script", schema=MainResponse), result
 
 
@@ -50,6 +51,11 @@ def _explain(response):
     failure = response.get("failure") or {}
     kind, message = failure.get("type", ""), str(failure.get("message", ""))
     command = f"python {response['training_file']} <data folder of clips with T = {FRAMES} frames> {' '.join(ARGS)}"
+    if response.get("stopped_after"):
+        return (f"{command} was still running after {response['stopped_after']} passes over its data loaders, so "
+                f"the grader stopped it; a script that honours {' '.join(ARGS)} makes about {2 * MAX_EPOCHS + 1} "
+                "(one over the training and one over the validation data per epoch, then one over the test data). Pass --max-epochs on to "
+                "train() as max_epochs, and end train()'s epoch loop there and when patience runs out.")
     missing = re.search(r"No module named '([^']+)'", message)
     if kind == "ModuleNotFoundError" and missing and missing.group(1).startswith("dataset_class_") and response["dataset_file"]:
         return (f"{command} failed: main() imports {missing.group(1)}, but the submitted dataset file is "
@@ -82,7 +88,7 @@ def _explain(response):
 def test_training_script_runs(main_run, request):
     """python training_<name>.py <data> --max-epochs 2 runs from another folder and prints the test accuracy"""
     response, _ = main_run
-    if response.get("failure") or response["exit_code"] != 0:
+    if response.get("failure") or response["exit_code"] != 0 or response.get("stopped_after"):
         fail(_explain(response))
     lines = [line for line in response["stdout"].splitlines() if ACCURACY_LINE.search(line)]
     if not lines:

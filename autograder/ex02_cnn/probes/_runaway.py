@@ -1,9 +1,9 @@
-"""Stopping a train() that does not stop, by counting its passes over the data.
+"""Stopping a train() (or a training script) that does not stop, by counting its passes over the data.
 
 The probes' time limits stop such code too, but only after seconds that depend on the
 machine (and on what else it runs), and the student then reads "timed out". Counting the
-passes over the training loader stops it at the same epoch on every machine, sooner, and lets
-the graders say what happened ("still training after 100 epochs with max_epochs=30").
+passes over the data stops it at the same epoch on every machine, sooner, and lets the
+graders say what happened ("still training after 100 epochs with max_epochs=30").
 """
 
 import contextlib
@@ -12,8 +12,8 @@ from torch.utils.data import DataLoader
 
 
 class RanAway(BaseException):
-    """Raised into train() when the training loader is iterated once more than allowed. A BaseException:
-    a student's ``except Exception`` around a batch must not swallow it."""
+    """Raised into the student's code when the counted loaders are iterated once more than allowed. A
+    BaseException: a student's ``except Exception`` around a batch must not swallow it."""
 
 
 def runaway_epochs(max_epochs: int) -> int:
@@ -27,8 +27,20 @@ def runaway_epochs(max_epochs: int) -> int:
     return max(100, 3 * int(max_epochs))
 
 
+def runaway_script_passes(max_epochs: int) -> int:
+    """Passes over all of its loaders after which a training script given ``--max-epochs`` is stopped.
+
+    The script builds its own loaders, so the grader cannot tell which one trains. Per epoch
+    a script iterates its training loader once and its validation loader once or a few
+    times (loss, then accuracy): five passes per epoch for ``runaway_epochs`` epochs is more
+    than a script that stops ever makes, even one that ignores --max-epochs and stops on its
+    own patience or its own default of 100 epochs.
+    """
+    return 5 * runaway_epochs(max_epochs)
+
+
 class PassCounter:
-    """How often the counted loader was iterated while :func:`stop_after` was active."""
+    """How often the counted loaders were iterated while :func:`stop_after` was active."""
 
     def __init__(self):
         self.passes = 0
@@ -36,22 +48,24 @@ class PassCounter:
 
 
 @contextlib.contextmanager
-def stop_after(loader: DataLoader, passes: int):
-    """While active, iterating ``loader`` more than ``passes`` times raises RanAway.
+def stop_after(passes: int, *, only: DataLoader | None = None):
+    """While active, iterating the data loaders more than ``passes`` times in all raises RanAway.
 
-    Only the training loader is counted: a train() that validates several times per epoch
-    (loss, accuracy, ...) iterates the validation loader more often than it trains. The
+    ``only``: count that loader alone, the training loader when the grader built it. A
+    train() that validates several times per epoch (loss, accuracy, ...) iterates the
+    validation loader more often than it trains, so only training passes are epochs. The
     DataLoader class is patched because Python looks ``__iter__`` up on the type, not on the
-    instance; every other loader is iterated as usual.
+    instance; a loader that is not counted is iterated as usual.
     """
     counter = PassCounter()
     original = DataLoader.__iter__
+    what = "the training data" if only is not None else "the data loaders"
 
     def counting_iter(this):
-        if this is loader:
+        if only is None or this is only:
             if counter.passes >= passes:
                 counter.tripped = True
-                raise RanAway(f"still training after {passes} passes over the training data")
+                raise RanAway(f"still training after {passes} passes over {what}")
             counter.passes += 1
         return original(this)
 

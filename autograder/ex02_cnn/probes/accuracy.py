@@ -40,7 +40,7 @@ def probe(request):
     model_class, stand_in = model_class_for(model_module, frames, mels)
     rt.seed_everything(request["seed"])
     model = model_class(n_frames=frames, n_mels=mels)
-    with stop_after(train_loader, runaway_epochs(request["max_epochs"])) as passes:
+    with stop_after(runaway_epochs(request["max_epochs"]), only=train_loader) as passes:
         try:
             history = training.train(model, train_loader, val_loader, max_epochs=request["max_epochs"])
         except RanAway:

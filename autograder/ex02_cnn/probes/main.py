@@ -7,6 +7,10 @@ this data is replaced as in the other probes (those bugs are charged elsewhere).
 dataset module whose loaders cannot feed a model (float32 (B, T, F) batches with integer
 labels from three loaders): the kit's own (``_kit_data``) takes its place, since part 3.1's
 checks charge that bug. Output is captured (capped) and returned for the trusted side to read.
+
+A script still running after ``runaway_script_passes(max_epochs)`` passes over its loaders is
+stopped there (``_runaway``) and the response says after how many: on every machine at the
+same point, instead of at a time limit that depends on the machine.
 """
 
 import os
@@ -14,6 +18,7 @@ import os
 import _kit_data
 import _probe_runtime as rt
 from _model_support import load_model_module, model_class_for
+from _runaway import runaway_script_passes, stop_after
 
 
 def student_file(prefix):
@@ -33,8 +38,10 @@ def probe(request):
     model_class, response["stand_in"] = model_class_for(module, request["frames"], request["mels"])
     module.MyCNNSystem = model_class
     response["dataset_substituted"] = _kit_data.stand_in_when_unusable(alias=False, feed_from=data)
-    script = rt.run_script("training_", [data, *request["args"]])
-    response.update(exit_code=script["exit_code"], stdout=script["stdout"], stderr=script["stderr"])
+    with stop_after(runaway_script_passes(request["max_epochs"])) as passes:
+        script = rt.run_script("training_", [data, *request["args"]])
+    response.update(exit_code=script["exit_code"], stdout=script["stdout"], stderr=script["stderr"],
+                    stopped_after=passes.passes if passes.tripped else None)
     if "failure" in script:
         response["failure"] = script["failure"]
     return response
