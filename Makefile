@@ -71,6 +71,7 @@ $(VENV)/.installed: requirements.lock constraints.txt pyproject.toml
 	  $(PY) -m pip install -c constraints.txt --no-deps -e . ; } > build/setup.log 2>&1 || { \
 	  echo "set-up failed; the last lines of build/setup.log:"; grep -v "^WARNING: Location" build/setup.log | tail -15; exit 1; }; \
 	echo "installed $$($(PY) -m pip list --format=freeze 2>/dev/null | wc -l) packages in $$(( $$(date +%s) - started )) s (torch $$($(PY) -c 'import torch; print(torch.__version__, "(CPU build)" if torch.version.cuda is None else "(PyPI build with CUDA libraries: about 4 GB more; grading runs on the CPU all the same)")'))"
+	@$(PY) -m kit.sandbox.numba_cache
 	@touch $@
 
 data: setup

@@ -10,7 +10,8 @@
   ``--no-loadscope-reorder``: without it xdist reorders modules by their number of tests.
 - Before the workers start, the embedded corpus's features are cached once, as `make data`
   does, instead of both workers computing them at the same time on a fresh clone; beside
-  them, on the other core, the sandboxes' numba cache is built (kit/sandbox/numba_cache.py).
+  them, on the other core, the sandboxes' numba cache is built (kit/sandbox/numba_cache.py)
+  if `make setup` did not build it already (it compiles librosa's numba functions for both).
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ def pytest_configure(config):
         from kit.data.cache import prepare_dataset
         from kit.sandbox.numba_cache import NUMBA_CACHE_ROOT, warm_cache
 
-        # On a fresh clone both compile librosa's numba functions (about 18 CPU-s each): the
-        # features in this process, the sandboxes' cache in a subprocess, on the other core.
+        # Without set-up's compiled numba functions (about 18 CPU-s each) both would compile
+        # them: the features in this process, the sandboxes' cache in a subprocess.
         with ThreadPoolExecutor(max_workers=1) as pool:
             sandbox_cache = pool.submit(warm_cache, NUMBA_CACHE_ROOT)
             prepare_dataset("embedded", progress=False)
