@@ -95,7 +95,8 @@ from kit.sandbox.runner import Limits, run_probe
 def test_endless(tmp_path):
     """a probe that never ends"""
     probe = tmp_path / "endless.py"
-    probe.write_text("import _probe_runtime as rt\\n\\ndef probe(request):\\n    while True:\\n        pass\\n\\nrt.main(probe)\\n")
+    probe.write_text("import _probe_runtime as rt\\n\\n"
+                     "def probe(request):\\n    while True:\\n        pass\\n\\nrt.main(probe)\\n")
     require(run_probe(probe, files={}, limits=Limits(wall_seconds=1)), "running your endless loop")
 '''
 

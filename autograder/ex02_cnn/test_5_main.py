@@ -54,8 +54,9 @@ def _explain(response):
     if response.get("stopped_after"):
         return (f"{command} was still running after {response['stopped_after']} passes over its data loaders, so "
                 f"the grader stopped it; a script that honours {' '.join(ARGS)} makes about {2 * MAX_EPOCHS + 1} "
-                "(one over the training and one over the validation data per epoch, then one over the test data). Pass --max-epochs on to "
-                "train() as max_epochs, and end train()'s epoch loop there and when patience runs out.")
+                "(one over the training and one over the validation data per epoch, then one over the test "
+                "data). Pass --max-epochs on to train() as max_epochs, and end train()'s epoch loop there and "
+                "when patience runs out.")
     missing = re.search(r"No module named '([^']+)'", message)
     if kind == "ModuleNotFoundError" and missing and missing.group(1).startswith("dataset_class_") and response["dataset_file"]:
         return (f"{command} failed: main() imports {missing.group(1)}, but the submitted dataset file is "

@@ -109,7 +109,8 @@ def main() -> int:
     started = time.monotonic()
     trusted, sandbox = compile_for_kit_and_sandbox()
     if trusted and sandbox:
-        print(f"compiled librosa's numba functions for the kit and for its sandbox in {time.monotonic() - started:.0f} s")
+        seconds = time.monotonic() - started
+        print(f"compiled librosa's numba functions for the kit and for its sandbox in {seconds:.0f} s")
     else:  # not fatal: the first feature extraction compiles them instead, 15 CPU-seconds later
         print("WARNING: could not compile librosa's numba functions ahead (try: "
               f"{sys.executable} -c 'import librosa'); the first `make data` or `make grade` compiles them instead")
