@@ -34,7 +34,6 @@ from kit.sandbox.runner import ProbeResult, run_probe
 from kit.sandbox.worker import ProbeWorker
 
 
-
 # Errors a grader raises when a probe's response (untrusted data) is not what it expects.
 UNTRUSTED_DATA_ERRORS = (KeyError, IndexError, TypeError, ValueError, AttributeError)
 
