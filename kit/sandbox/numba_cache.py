@@ -73,35 +73,35 @@ def warm_cache(root: Path, timeout: float = 900.0) -> Path | None:
 def _build(final: Path, timeout: float) -> Path | None:
     # Built aside and renamed: a grader killed halfway leaves no half-built cache behind.
     building = Path(tempfile.mkdtemp(prefix=".building-", dir=final.parent))
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(building), OMP_NUM_THREADS="1")
     try:
-        done = subprocess.run([sys.executable, "-E", "-s", "-B", "-c", WARM_UP], env=env,
-                              capture_output=True, timeout=timeout)
-        if done.returncode != 0:
+        if not _warm_up(["-E", "-s", "-B"], {"NUMBA_CACHE_DIR": str(building)}, timeout):
             return None
         try:
             os.replace(building, final)
         except OSError:  # another grader's copy was renamed first (no lock on this file system)
             pass
         return final if final.is_dir() else None
-    except subprocess.TimeoutExpired:
-        return None
     finally:
         shutil.rmtree(building, ignore_errors=True)
+
+
+def _warm_up(flags: list[str], env: dict[str, str], timeout: float) -> bool:
+    """Run WARM_UP in a new Python (numba compiles into the cache its environment names)."""
+    try:
+        done = subprocess.run([sys.executable, *flags, "-c", WARM_UP], env=dict(os.environ, OMP_NUM_THREADS="1", **env),
+                              capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return False
+    return done.returncode == 0
 
 
 def compile_for_kit_and_sandbox(timeout: float = 900.0) -> tuple[bool, bool]:
     """Compile librosa's numba functions where the trusted side finds them (numba's own cache,
     beside librosa in the venv) and where the sandboxes do (:func:`warm_cache`): two
     processes at once, one per core. Returns whether each worked."""
-    trusted_env = dict(os.environ, OMP_NUM_THREADS="1")
     with ThreadPoolExecutor(max_workers=2) as pool:
         sandbox = pool.submit(warm_cache, NUMBA_CACHE_ROOT, timeout)
-        try:
-            trusted = subprocess.run([sys.executable, "-c", WARM_UP], env=trusted_env, capture_output=True,
-                                     timeout=timeout).returncode == 0
-        except subprocess.TimeoutExpired:
-            trusted = False
+        trusted = _warm_up([], {}, timeout)  # the user's own NUMBA_CACHE_DIR, if set, as for `make data`
         return trusted, sandbox.result() is not None
 
 
