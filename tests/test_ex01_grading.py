@@ -46,15 +46,33 @@ def test_points_add_up_to_the_reference_total():
 
 
 @pytest.fixture(scope="session")
-def graded_examples(tmp_path_factory):
-    """`python -m kit grade --assignment ex01_features --jobs 2` once, into a temporary folder."""
+def batch(tmp_path_factory):
+    """`python -m kit grade --assignment ex01_features --jobs 2 --executor local` once.
+
+    Two submitit local jobs at a time (EXECUTOR=local, the code path of EXECUTOR=slurm, with
+    jobs that overlap and end in any order); the goldens were written by a batch of JOBS=1
+    threads, so they also prove that this path grades as that one does."""
     out = tmp_path_factory.mktemp("grades")
     process = subprocess.run(
-        [sys.executable, "-m", "kit", "grade", "--assignment", "ex01_features", "--jobs", "2", "--out", str(out)],
+        [sys.executable, "-m", "kit", "grade", "--assignment", "ex01_features", "--jobs", "2", "--executor", "local",
+         "--out", str(out)],
         cwd=REPO, capture_output=True, text=True, timeout=1800,
     )
     assert process.returncode == 0, process.stdout[-3000:] + process.stderr[-3000:]
-    return out / "ex01_features"
+    return out / "ex01_features", process
+
+
+@pytest.fixture(scope="session")
+def graded_examples(batch):
+    return batch[0]
+
+
+@pytest.mark.slow
+def test_the_batch_ran_as_two_local_jobs_at_a_time(batch):
+    said = " ".join(batch[1].stderr.split())  # rich wraps the line at 80 columns
+    assert "2 at a time as local jobs" in said, said[-2000:]
+    outcomes = sorted(p.stem for p in (batch[0] / "_jobs" / "outcomes").glob("*.json"))
+    assert outcomes == EXAMPLE_IDS
 
 
 @pytest.mark.slow

@@ -1,10 +1,12 @@
 """The grader itself, end to end: every example submission gets exactly its golden points.
 
-One batch (`python -m kit grade`, JOBS=2) grades all examples of ex02 on the embedded
-corpus; the tests then read its output. Goldens: autograder/examples/ex02_cnn/*/expected.json,
-written from a `make grade` batch (JOBS=1, threads). This batch runs each submission as a job
-of submitit's local executor (EXECUTOR=local, the code path of EXECUTOR=slurm), so the goldens
-also prove that path grades exactly as JOBS=1 does.
+One batch (`python -m kit grade`) grades all examples of ex02 on the embedded corpus; the
+tests then read its output. Goldens: autograder/examples/ex02_cnn/*/expected.json, written
+from a `make grade` batch (JOBS=1, threads). This batch runs each submission as a job of
+submitit's local executor (EXECUTOR=local, the code path of EXECUTOR=slurm), so the goldens
+also prove that path grades exactly as JOBS=1 does. One job at a time: the suite's other
+worker fills the other core (tests/conftest.py); ex01's examples run two local jobs at a
+time (tests/test_ex01_grading.py).
 """
 
 import csv
@@ -33,7 +35,7 @@ def grade(*args: str) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="session")
 def batch(tmp_path_factory):
     out = tmp_path_factory.mktemp("grades")
-    process = grade("--jobs", "2", "--executor", "local", "--out", str(out))
+    process = grade("--executor", "local", "--out", str(out))
     assert process.returncode == 0, process.stderr[-3000:]
     return out / ASSIGNMENT, process
 

@@ -2,8 +2,8 @@
 its container and setup.sh, which cannot run here).
 
 The zip is built once per session; every otter run (and the kit's own grading of the same
-submission, for comparison) is started up front, two at a time, by one session fixture,
-so the total time is about that of grading the examples twice over on two cores.
+submission, for comparison) is started up front by one session fixture, as many at a time as
+this process has cores (tests/conftest.py gives each xdist worker its own).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import pytest
 
 from kit.grading.config import load_config
 from kit.grading.examples import example_sources
+from kit.processes import available_cores
 from kit.release import contents
 from kit.release.cli import build
 from kit.release.zipfiles import listing, read_zip
@@ -74,11 +75,14 @@ def otter_run(autograder: Path, submission: Path, out: Path) -> dict:
 
 
 def kit_grade(submission: Path, out: Path) -> dict:
+    """The kit's own grade, with the accuracy training started beside the other probes (probe
+    jobs 2, what a TA's JOBS=1 gets on two cores): otter runs them one after another, so the
+    comparison also proves that running probes at once changes no result."""
     out.mkdir(parents=True, exist_ok=True)
     results = out / "kit-results.json"
     process = subprocess.run(
         [sys.executable, "-m", "kit", "grade", "--assignment", ASSIGNMENT, "--dataset", DATASET,
-         "--submission", str(submission), "--results-json", str(results)],
+         "--submission", str(submission), "--results-json", str(results), "--probe-jobs", "2"],
         capture_output=True, text=True, timeout=RUN_TIMEOUT, cwd=REPO,
     )
     assert process.returncode == 0, process.stdout[-3000:] + process.stderr[-3000:]
@@ -108,7 +112,7 @@ def graded(release, tmp_path_factory) -> dict[str, dict]:
         if f"otter:{name}" in jobs:
             jobs[f"kit:{name}"] = (kit_grade, jobs[f"otter:{name}"][2])
     results = {}
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=available_cores()) as pool:
         futures = {}
         for key, (function, *arguments) in jobs.items():
             out = root / key.replace(":", "-")
