@@ -239,6 +239,23 @@ def test_server_imports_once_and_each_probe_is_a_fresh_fork(tmp_path, worker):
     assert one.response["pid"] != two.response["pid"]
 
 
+def test_every_probe_forks_with_the_servers_warm_up_done_once(tmp_path):
+    """What the warm-up leaves in the server (ex01: librosa's numba functions, loaded) every
+    probe finds there. What it prints cannot reach the control channel, and one that fails
+    costs only time: the server starts and the probes run."""
+    probe = _probe(tmp_path, """
+        import json
+        return {"warmed": getattr(json, "warmed", 0)}
+    """)
+    warm_up = "import json\njson.warmed = getattr(json, 'warmed', 0) + 1\nprint('chatter on stdout', flush=True)\n"
+    with ProbeWorker(CEILING, ["numpy"], warm_up=warm_up) as server:
+        responses = [server.run(probe, files={}).response for _ in range(2)]
+    assert [response["warmed"] for response in responses] == [1, 1]
+    with ProbeWorker(CEILING, ["numpy"], warm_up="raise RuntimeError('librosa is not installed')") as server:
+        result = server.run(probe, files={})
+    assert result.status == "ok" and result.response["warmed"] == 0, result.describe()
+
+
 @needs_bwrap
 def test_a_probe_leaves_no_process_and_no_tmp_file_for_the_next(tmp_path, monkeypatch):
     # /tmp holds folders bubblewrap made for its mounts when the kit lives under /tmp (a clone

@@ -31,6 +31,7 @@ from pydantic import BaseModel, ValidationError
 
 from kit.processes import kill_group
 from kit.sandbox import isolation as iso
+from kit.sandbox.probe_server import WARM_UP_FILE
 from kit.sandbox.runner import (NUMBA_CACHE_FOLDER, Limits, ProbeResult, _CappedReader, conclude, hand_over,
                                 kept_text, limit_child, probe_environment, stage_box)
 
@@ -56,10 +57,12 @@ class ProbeWorker:
 
     ``ceiling``: the largest limits any probe run here may have (the children can only
     lower the server's own). A probe whose limits exceed it, or need another thread count,
-    is :meth:`accepts`-refused and belongs to a one-shot run.
+    is :meth:`accepts`-refused and belongs to a one-shot run. ``warm_up``: trusted Python
+    the server runs once after the imports, before the first fork (see ``WARM_UP_FILE``).
     """
 
-    def __init__(self, ceiling: Limits, preload: list[str], numba_cache: Path | None = None):
+    def __init__(self, ceiling: Limits, preload: list[str], numba_cache: Path | None = None,
+                 warm_up: str | None = None):
         self.ceiling = ceiling
         self.isolation = iso.detect()
         self.broken = False
@@ -68,6 +71,8 @@ class ProbeWorker:
         self.root = Path(self._tmp.name) / "root"
         self.root.mkdir()
         shutil.copyfile(SERVER, self.root / "_probe_server.py")
+        if warm_up:
+            (self.root / WARM_UP_FILE).write_text(warm_up, encoding="utf-8")
         numba = self.root / NUMBA_CACHE_FOLDER
         if numba_cache is not None and Path(numba_cache).is_dir():
             shutil.copytree(numba_cache, numba)
