@@ -144,6 +144,14 @@ def limit_child(limits: Limits, isolation: iso.Isolation):
     return apply
 
 
+# glibc's malloc hands blocks over 128 KB back to the kernel when they are freed (and trims the
+# heap's free top early), so each training step page-faulted its activations in anew: 10 epochs
+# of the reference took 2.82 CPU-s and 240k page faults; with blocks under 32 MB kept in the
+# heap and up to 128 MB of it kept free, 2.53 and 73k (peak memory 376 and 372 MB). What
+# student code computes is the same; ``RLIMIT_DATA`` counts the kept heap as before.
+MALLOC_TUNABLES = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=134217728"
+
+
 def probe_environment(limits: Limits, box_inside: str, isolation: iso.Isolation,
                       numba_cache: str | None = None) -> dict[str, str]:
     """The whole environment of a probe (nothing of the grader's is passed on)."""
@@ -160,12 +168,7 @@ def probe_environment(limits: Limits, box_inside: str, isolation: iso.Isolation,
         "OPENBLAS_NUM_THREADS": threads,
         "KIT_PROBE_THREADS": threads,
         "MPLBACKEND": "Agg",
-        # glibc's malloc hands blocks over 128 KB back to the kernel when they are freed (and
-        # trims the heap's free top early), so each training step page-faulted its activations
-        # in anew: 10 epochs of the reference took 2.82 CPU-s and 240k page faults, with blocks
-        # under 32 MB kept in the heap and up to 128 MB of it kept free, 2.53 and 73k. What
-        # student code computes is the same; ``RLIMIT_DATA`` counts the kept heap as before.
-        "GLIBC_TUNABLES": "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=134217728",
+        "GLIBC_TUNABLES": MALLOC_TUNABLES,
         # A folder the sandboxed user can write (the sandbox's /tmp is root's): numba needs one.
         "NUMBA_CACHE_DIR": numba_cache or f"{box_inside}/{NUMBA_CACHE_FOLDER}",
     }
