@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kit.grading.config import REPO, load_config
-from kit.sandbox.runner import MALLOC_TUNABLES
+from kit.sandbox.runner import compute_settings
 
 OVERHEAD_TARGET = 1.3  # graded / bare train-and-test (issue: grading at the speed of training)
 PAIRS = 3  # paired runs of bare and graded; medians are compared
@@ -109,12 +109,9 @@ def bench_overhead(tmp: Path) -> bool:
     solution = REPO / "solutions" / "ex02_cnn"
     script = BARE_RUN.format(solution=str(solution), features=str(features.root), seed=settings["seed"],
                              batch_size=settings["batch_size"], max_epochs=settings["max_epochs"])
-    # What the sandbox sets too (kit/sandbox/runner.py): the ratio prices the grading alone.
-    settings_env = {name: "1" for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
-    settings_env["GLIBC_TUNABLES"] = MALLOC_TUNABLES
     bare, graded = [], []
     for _ in range(PAIRS):
-        bare.append(_timed([sys.executable, "-c", script], **settings_env))
+        bare.append(_timed([sys.executable, "-c", script], **compute_settings(threads=1)))
         graded.append(_timed([sys.executable, "-m", "kit", "grade", "--submission", str(solution),
                               "--results-json", str(tmp / "reference.json")]))
     bare_epoch = int(bare[-1].stdout.split("stopped at epoch")[1].split()[0])

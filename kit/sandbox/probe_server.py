@@ -224,7 +224,7 @@ def run(request: dict, control: list[int], own_namespace: bool, tmp_layout: froz
     }
 
 
-def _warm_up() -> None:
+def _run_warm_up_file() -> None:
     """Run the worker's warm-up, if it sent one. A failure costs only time (each probe then
     does the work itself), so it is reported on stderr and the server starts anyway."""
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), WARM_UP_FILE)
@@ -247,7 +247,7 @@ def main() -> None:
     os.dup2(null, 0)
     os.dup2(null, 1)
     os.close(null)
-    _warm_up()  # after the move: nothing it prints can reach the control channel
+    _run_warm_up_file()  # after the move: nothing it prints can reach the control channel
     requests = os.fdopen(control_in, "r", encoding="utf-8")
     replies = os.fdopen(control_out, "w", encoding="utf-8")
     replies.write(json.dumps({"ready": True}) + "\n")

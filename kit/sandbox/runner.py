@@ -144,12 +144,20 @@ def limit_child(limits: Limits, isolation: iso.Isolation):
     return apply
 
 
-# glibc's malloc hands blocks over 128 KB back to the kernel when they are freed (and trims the
-# heap's free top early), so each training step page-faulted its activations in anew: 10 epochs
-# of the reference took 2.82 CPU-s and 240k page faults; with blocks under 32 MB kept in the
-# heap and up to 128 MB of it kept free, 2.53 and 73k (peak memory 376 and 372 MB). What
-# student code computes is the same; ``RLIMIT_DATA`` counts the kept heap as before.
-MALLOC_TUNABLES = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=134217728"
+def compute_settings(threads: int) -> dict[str, str]:
+    """How student code computes in a probe: its threads per library, and glibc's malloc. The
+    bench's bare train-and-test (kit/bench/grading.py) runs with the same, to price grading alone.
+
+    glibc's malloc hands blocks over 128 KB back to the kernel when they are freed (and trims
+    the heap's free top early), so each training step page-faulted its activations in anew: 10
+    epochs of the reference took 2.82 CPU-s and 240k page faults; with blocks under 32 MB kept
+    in the heap and up to 128 MB of it kept free, 2.53 and 73k (peak memory 376 and 372 MB).
+    What student code computes is the same; ``RLIMIT_DATA`` counts the kept heap as before.
+    """
+    return {
+        **{name: str(threads) for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")},
+        "GLIBC_TUNABLES": "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=134217728",
+    }
 
 
 def probe_environment(limits: Limits, box_inside: str, isolation: iso.Isolation,
@@ -157,18 +165,15 @@ def probe_environment(limits: Limits, box_inside: str, isolation: iso.Isolation,
     """The whole environment of a probe (nothing of the grader's is passed on)."""
     threads = str(limits.threads)
     return {
+        **compute_settings(limits.threads),
         "PATH": "/usr/bin:/bin",
         "HOME": "/tmp" if isolation.hides_files else box_inside,
         "LANG": "C.UTF-8",
         "PYTHONHASHSEED": "0",
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONUNBUFFERED": "1",
-        "OMP_NUM_THREADS": threads,
-        "MKL_NUM_THREADS": threads,
-        "OPENBLAS_NUM_THREADS": threads,
         "KIT_PROBE_THREADS": threads,
         "MPLBACKEND": "Agg",
-        "GLIBC_TUNABLES": MALLOC_TUNABLES,
         # A folder the sandboxed user can write (the sandbox's /tmp is root's): numba needs one.
         "NUMBA_CACHE_DIR": numba_cache or f"{box_inside}/{NUMBA_CACHE_FOLDER}",
     }
