@@ -105,6 +105,51 @@ def test_shared_memory_is_capped_by_the_address_space_backstop(tmp_path, run):
     assert result.response.get("refused") is True, (result.status, result.stderr[-500:])
 
 
+def test_dataloader_workers_run_in_the_sandbox(tmp_path, run):
+    """The course template's loaders use worker processes (num_workers=1); their semaphores and
+    shared tensors live in /dev/shm, which must be writable for the sandbox's user."""
+    probe = _probe(tmp_path, """
+        import torch
+        data = torch.utils.data.TensorDataset(torch.arange(20.0).reshape(20, 1), torch.arange(20))
+        loader = torch.utils.data.DataLoader(data, batch_size=4, shuffle=False, num_workers=2,
+                                             persistent_workers=True, pin_memory=True)
+        return {"labels": [int(v) for _ in range(2) for x, y in loader for v in y]}
+    """)
+    result = run(probe, files={})
+    assert result.status == "ok", (result.status, result.stderr[-1500:])
+    assert result.response["labels"] == list(range(20)) * 2
+
+
+@needs_bwrap
+def test_shared_memory_is_private_capped_and_emptied_for_the_next_probe(tmp_path, worker):
+    fill = _probe(tmp_path, """
+        import os
+        already = sorted(os.listdir("/dev/shm"))
+        written = 0
+        try:
+            with open("/dev/shm/planted", "wb") as handle:
+                for _ in range(400):
+                    handle.write(b"x" * (1 << 20))
+                    handle.flush()
+                    written += 1
+        except OSError as error:
+            return {"already": already, "written_mb": written, "error": error.errno}
+        return {"already": already, "written_mb": written, "error": None}
+    """)
+    first = worker.run(fill, files={}).response
+    assert first["already"] == [], "the sandbox's /dev/shm is not its own"
+    assert first["error"] is not None and first["written_mb"] <= CEILING.shm_mb, first
+    second = worker.run(fill, files={}).response
+    assert second["already"] == [], "what a probe left in /dev/shm reached the next probe"
+
+
+def test_shared_memory_is_part_of_the_memory_limit():
+    limits = Limits(memory_mb=1024, shm_mb=256)
+    assert limits.rlimits()["RLIMIT_DATA"] == (1024 - 256) << 20
+    with pytest.raises(ValueError, match="shm_mb"):
+        Limits(memory_mb=256, shm_mb=256)
+
+
 def test_output_is_capped(tmp_path, run):
     probe = _probe(tmp_path, "import sys\nfor _ in range(20000):\n    sys.stdout.write('x' * 100)\nreturn {}")
     result = run(probe, files={}, limits=Limits(output_kb=4))

@@ -107,6 +107,7 @@ class AssignmentConfig(_Strict):
         limits = list(self.limits.values())
         return Limits(memory_mb=max(limit.memory_mb for limit in limits),
                       file_mb=max(limit.file_mb for limit in limits),
+                      shm_mb=max(limit.shm_mb for limit in limits),
                       threads=self.limits_for("default").threads)
 
     def limits_for(self, probe: str, dataset: str | None = None) -> Limits:

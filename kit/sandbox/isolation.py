@@ -119,9 +119,14 @@ def detect(force_fallback: bool = False) -> Isolation:
 
 
 def wrap(isolation: Isolation, staged: Path, command: list[str], *, writable: bool = True,
-         mount_at: str = SANDBOX_ROOT, symlinks: dict[str, str] | None = None) -> list[str]:
+         mount_at: str = SANDBOX_ROOT, symlinks: dict[str, str] | None = None, shm_mb: int | None = None) -> list[str]:
     """The full argv that runs ``command`` inside the sandbox with ``staged`` (seen at
-    ``mount_at``) as cwd; ``symlinks`` (path inside -> target) are made in the sandbox's root."""
+    ``mount_at``) as cwd; ``symlinks`` (path inside -> target) are made in the sandbox's root.
+
+    ``shm_mb`` mounts a private, world-writable /dev/shm of that size: bubblewrap's ``--dev``
+    leaves a root-owned 0755 folder there, in which the semaphores and shared tensors of
+    PyTorch's DataLoader workers (``num_workers > 0``, the course template's default) cannot
+    be created, so a correct loader failed with ``PermissionError`` as nobody."""
     if not isolation.hides_files:
         return command
     args = [
@@ -136,6 +141,7 @@ def wrap(isolation: Isolation, staged: Path, command: list[str], *, writable: bo
         "--proc", "/proc",
         "--dev", "/dev",
         "--perms", "1777", "--tmpfs", "/tmp",
+        *(["--perms", "1777", "--size", str(shm_mb << 20), "--tmpfs", "/dev/shm"] if shm_mb else []),
         "--setenv", "HOME", "/tmp",
         "--setenv", "TMPDIR", "/tmp",
     ]

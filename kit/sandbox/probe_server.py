@@ -165,6 +165,23 @@ def _empty_tmp(layout: frozenset[str]) -> None:
                 pass
 
 
+def _empty_shm() -> None:
+    """Remove what a probe's DataLoader workers left in the sandbox's private /dev/shm (its size
+    is shared by every probe of the submission)."""
+    try:
+        entries = list(os.scandir("/dev/shm"))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                os.unlink(entry.path)
+        except OSError:
+            pass
+
+
 def run(request: dict, control: list[int], own_namespace: bool, tmp_layout: frozenset[str]) -> dict:
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
@@ -212,8 +229,9 @@ def run(request: dict, control: list[int], own_namespace: bool, tmp_layout: froz
     selector.close()
     for fd in (out_r, err_r, exited):
         os.close(fd)
-    if own_namespace:  # then /tmp is the sandbox's own
+    if own_namespace:  # then /tmp and /dev/shm are the sandbox's own
         _empty_tmp(tmp_layout)
+        _empty_shm()
     return {
         "exit_code": os.waitstatus_to_exitcode(status),
         "timed_out": timed_out,

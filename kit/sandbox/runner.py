@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kit.sandbox import isolation as iso
 from kit.processes import kill_group
@@ -48,6 +48,16 @@ class Limits(BaseModel):
     output_kb: int = Field(default=32, gt=0, description="stdout and stderr kept for feedback; the rest is discarded")
     file_mb: int = Field(default=256, gt=0, description="largest single file the student code may write")
     threads: int = Field(default=1, gt=0, description="torch/BLAS threads, so parallel jobs do not fight over the cores")
+    shm_mb: int = Field(default=256, gt=0,
+                        description="size of the sandbox's private /dev/shm (DataLoader workers pass batches "
+                                    "through it); part of memory_mb: the heap may use memory_mb - shm_mb")
+
+    @model_validator(mode="after")
+    def _shm_within_memory(self) -> Limits:
+        if self.shm_mb >= self.memory_mb:
+            raise ValueError(f"shm_mb ({self.shm_mb}) must be smaller than memory_mb ({self.memory_mb}): "
+                             "the shared memory is part of the probe's memory")
+        return self
 
     def rlimits(self) -> dict[str, int]:
         """The resource limits of a probe process (name in :mod:`resource` -> bytes), set before
@@ -59,9 +69,12 @@ class Limits(BaseModel):
         space when imported and uses 0.8 GB, so under a 3 GB RLIMIT_AS every probe ran out of
         memory before any student code ran, and every student got 0. RLIMIT_DATA does not count
         shared mappings, so RLIMIT_AS stays as a backstop, ``ADDRESS_HEADROOM_MB`` higher.
+        The sandbox's /dev/shm (a tmpfs of ``shm_mb``, which RLIMIT_DATA cannot see) is counted
+        by taking its size off the heap's share, so that heap and shared memory together stay
+        within ``memory_mb``.
         """
         return {
-            "RLIMIT_DATA": self.memory_mb << 20,
+            "RLIMIT_DATA": (self.memory_mb - self.shm_mb) << 20,
             "RLIMIT_AS": (self.memory_mb + ADDRESS_HEADROOM_MB) << 20,
             "RLIMIT_FSIZE": self.file_mb << 20,
             "RLIMIT_CORE": 0,
@@ -261,7 +274,8 @@ def run_probe(
             (box / NUMBA_CACHE_FOLDER).mkdir()
         hand_over(box, isolation)
         inside = iso.sandbox_path(isolation, box)
-        command = iso.wrap(isolation, box, [sys.executable, "-E", "-s", "-B", f"{inside}/_probe.py"])
+        command = iso.wrap(isolation, box, [sys.executable, "-E", "-s", "-B", f"{inside}/_probe.py"],
+                           shm_mb=limits.shm_mb)
         started = time.monotonic()
         process = subprocess.Popen(
             command,

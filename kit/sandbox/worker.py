@@ -95,7 +95,7 @@ class ProbeWorker:
         mode = "own-pid-namespace" if self.isolation.hides_files else "shared"
         command = iso.wrap(self.isolation, self.root,
                            [sys.executable, "-E", "-s", "-B", f"{self.inside}/_probe_server.py", mode, *preload],
-                           mount_at=self.inside, symlinks=symlinks)
+                           mount_at=self.inside, symlinks=symlinks, shm_mb=ceiling.shm_mb)
         self._process = subprocess.Popen(
             command, cwd=self.root, env=self.environment, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, preexec_fn=limit_child(ceiling, self.isolation), start_new_session=True)
@@ -119,7 +119,8 @@ class ProbeWorker:
 
     def accepts(self, limits: Limits) -> bool:
         return (not self.broken and limits.threads == self.ceiling.threads
-                and limits.memory_mb <= self.ceiling.memory_mb and limits.file_mb <= self.ceiling.file_mb)
+                and limits.memory_mb <= self.ceiling.memory_mb and limits.file_mb <= self.ceiling.file_mb
+                and limits.shm_mb <= self.ceiling.shm_mb)
 
     def run(
         self,
