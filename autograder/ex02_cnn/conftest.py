@@ -124,3 +124,12 @@ def model_probe(grading: GradingContext, formula_cases, default_cases, forward_s
     request = {"formula_cases": [args for _, args, _ in formula_cases] + [args for args, _ in default_cases],
                "settings": forward_settings}
     return grading.probe("model", request)
+
+
+@pytest.fixture(scope="session")
+def sigmoid_model(model_probe) -> bool:
+    """Whether the student's forward applies a sigmoid (charged by 2.10 alone): then test() is
+    judged on outputs in (0, 1) and the held-out outputs are read as probabilities (> 0.5)."""
+    settings = (model_probe.response or {}).get("settings") or []
+    return any(op.get("kind") == "sigmoid" for report in settings if isinstance(report, dict)
+               for op in report.get("ops") or [] if isinstance(op, dict))

@@ -46,6 +46,8 @@ class Setting(_Part):
     kwargs: dict[str, Any]
     ran: bool
     ran_as_written: bool = False
+    channel_axis_added: bool = False
+    defaults_filled: list[str] = []
     repaired: list[str] = []
     failures: dict[str, Failure] = {}
     ops: list[Op] = []
@@ -74,6 +76,7 @@ class ModelResponse(_Response):
 
 class TrainingCase(_Part):
     failure: Failure | None = None
+    not_applicable: str | None = None
     missing_parameter: str | None = None
     ran_away: bool = False
     takes_lr: bool | None = None
@@ -93,6 +96,7 @@ class TrainingCase(_Part):
 
 class TrainingResponse(_Response):
     cases: dict[str, TrainingCase] = {}
+    probabilities: Failure | None = None  # train()'s loss needed outputs in (0, 1): the failure that showed it
 
 
 class Returned(_Part):
@@ -108,11 +112,13 @@ class TestingCase(_Part):
 
 class TestingResponse(_Response):
     cases: dict[str, TestingCase] = {}
+    cases_probabilities: dict[str, TestingCase] = {}
 
 
 class AccuracyResponse(_Response):
     heldout_names: list[str]
     stand_in: str | None = None
+    model_adapted: str | None = None
     formula_substituted: bool = False
     stop_epoch: int | None = None
     best_epoch: int | None = None
@@ -127,6 +133,7 @@ class MainResponse(_Response):
     training_file: str
     data: str
     stand_in: str | None = None
+    model_adapted: str | None = None
     formula_substituted: bool = False
     failure: Failure | None = None
     exit_code: int

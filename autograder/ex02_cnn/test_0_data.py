@@ -39,6 +39,9 @@ def _folder(target):
             write_feature_file(target / split / name, features, int(labels[position]))
             files[split].append((name, features, int(labels[position])))
             index += 1
+        # A split folder may hold a file that is not a clip (a README, macOS's .DS_Store): len()
+        # counts the .npz files only.
+        (target / split / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
     return files
 
 
@@ -132,8 +135,10 @@ def test_dataset_length(data_run):
             if seen is None:
                 fail(f"{doing} was not reached: {result.describe()}")
             if seen.get("failure"):
+                signature = seen["failure"].get("type") == "TypeError"
                 fail(describe_failure(seen["failure"], doing=doing)
-                     + "\nThe handout's constructor takes one argument, the split folder (e.g. features/training).")
+                     + ("\nThe handout's constructor takes one argument, the split folder (e.g. features/training)."
+                        if signature else ""))
             if seen.get("length_failure"):
                 fail(describe_failure(seen["length_failure"], doing=f"len({doing})"))
             if seen.get("length") != count:
@@ -147,7 +152,8 @@ def test_item_features(data_run):
     """An item's features are float32, shape (T, 40) (time x mel), as stored in the file"""
     def check(item, doing, split, position):
         if item.get("features_type") not in ("Tensor", "ndarray"):
-            fail(f"{doing} gave features of type {item.get('features_type')}, expected a torch.Tensor")
+            fail(f"{doing} gave features of type {item.get('features_type')}, expected a float32 torch.Tensor "
+                 "(a NumPy array works too: the DataLoader turns it into a tensor)")
         if item.get("features_dtype") != "float32":
             fail(f"{doing} gave features of dtype {item.get('features_dtype')}, expected float32 "
                  "(the model's weights are float32)")
@@ -165,8 +171,8 @@ def test_item_label(data_run):
         kind = (item.get("label_type"), item.get("label_dtype"))
         if kind not in INTEGER_LABEL_TYPES:
             dtype = f" of dtype {kind[1]}" if kind[1] else ""
-            fail(f"{doing} gave a label of type {kind[0]}{dtype}, expected an int64 tensor (or a Python int): "
-                 "class ids are integers, the loss converts them itself")
+            fail(f"{doing} gave a label of type {kind[0]}{dtype}, expected an int64 tensor (a Python int or an int64 "
+                 "NumPy value works too): class ids are integers, the loss converts them itself")
         if item.get("label_shape") not in ([], None) or item.get("label_value") not in (0.0, 1.0):
             fail(f"{doing} gave a label of shape {tuple(item.get('label_shape') or ())} and value "
                  f"{item.get('label_value')}, expected a single 0 or 1")
@@ -212,6 +218,9 @@ def _loaders(data_run):
         fail(f"get_data_loaders was not reached: {result.describe()}")
     if seen.get("failure"):
         fail(describe_failure(seen["failure"], doing=f"get_data_loaders(root, {BATCH_SIZE})"))
+    if seen.get("returned_type") == "NoneType":
+        fail(f"get_data_loaders(root, {BATCH_SIZE}) returned None: end it with "
+             "return train_loader, val_loader, test_loader")
     if seen.get("count") != 3:
         fail(f"get_data_loaders returned a {seen.get('returned_type')} of {seen.get('count')} items, expected "
              "three loaders: (train_loader, val_loader, test_loader)")

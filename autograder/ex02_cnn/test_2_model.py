@@ -49,6 +49,15 @@ def _running(model_probe):
     return running
 
 
+def _nothing_to_judge(report, what: str) -> None:
+    """Fail a check whose property holds only because forward uses no layer at all (a constant
+    output such as torch.zeros(B, 1)): such a property earns nothing. The missing layers are
+    charged by 2.5 and the constant output by 2.8; this check names them and adds no rule."""
+    if report.get("ran") and not any(op["kind"] in ("conv", "linear") for op in report.get("ops", [])):
+        fail(f"{_model(report)}: forward uses none of its convolutions or Linear layers, so {what} cannot be "
+             "judged (see 2.5 and 2.8)")
+
+
 def _batch(setting_by_kwargs, report):
     return setting_by_kwargs[str(report["kwargs"])]["batch"]
 
@@ -95,6 +104,11 @@ def test_channel_layout_gives_the_same_logits(model_probe):
     scenarios = Scenarios("settings")
     for report in _running(model_probe):
         with scenarios.scenario(_model(report)):
+            _nothing_to_judge(report, "whether both layouts give the same logits")
+            if report.get("channel_axis_added"):
+                fail(describe_failure(report["failures"].get("forward_3d"), doing=f"{_model(report)} on (B, T, F) input")
+                     + "\nIt runs on (B, 1, T, F): forward must add the channel dimension itself when it is missing "
+                     "(x = x.unsqueeze(1) when x.dim() == 3). The other checks gave your model (B, 1, T, F) input.")
             if "4d" in report.get("failures", {}):
                 fail(describe_failure(report["failures"]["4d"], doing=f"{_model(report)} on (B, 1, T, F) input"))
             if not report.get("same_4d"):
@@ -132,6 +146,11 @@ def test_builds_and_runs_for_every_setting(model_probe):
             # in_features was computed right from the arguments.
             if not report.get("ran_as_written") and not (report.get("repaired") and _layer_mismatch(report)):
                 failures = report.get("failures", {})
+                if report.get("defaults_filled"):
+                    fail(describe_failure(failures.get("build_as_written"), doing=_model(report))
+                         + "\nKeep the handout's defaults in the constructor (conv1_channels=16, ..., n_frames=108): "
+                         f"yours requires {', '.join(report['defaults_filled'])}. The other checks built your model "
+                         "with the handout's defaults filled in.")
                 cause = failures.get("build") or failures.get("forward_as_written") or failures.get("forward")
                 message = describe_failure(cause, doing=f"{_model(report)} on torch.rand input")
                 frames = report["kwargs"].get("n_frames", 108)
@@ -140,6 +159,7 @@ def test_builds_and_runs_for_every_setting(model_probe):
                                 "n_frames and n_mels with conv_output_size, following every conv and pool "
                                 "with its own kernel, stride and padding.")
                 fail(message)
+            _nothing_to_judge(report, "whether in_features follows the settings and T")
     repaired = any(r.get("repaired") for r in reports)
     scenarios.verdict(note="The other model checks use the settings where your model runs"
                       + (", with the Linear layer resized to fit where that was the only problem." if repaired else "."))
@@ -280,6 +300,7 @@ def test_dropout_only_in_train_mode(model_probe):
     for report in _running(model_probe):
         has_dropout = any(op["kind"] == "dropout" for op in report.get("ops", []))
         with scenarios.scenario(_model(report)):
+            _nothing_to_judge(report, "whether dropout acts in train mode only")
             if report.get("eval_passes_differ"):
                 fail(f"{_model(report)}: two passes in eval mode on the same input gave different outputs; expected "
                      "identical (dropout must be off in eval mode: use nn.Dropout, or F.dropout(..., training=self.training))")

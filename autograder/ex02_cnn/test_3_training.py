@@ -88,7 +88,8 @@ KEYS = ("train_losses", "val_losses", "stop_epoch", "best_epoch")
 def runs(grading):
     """The student's train() on every table, from one sandboxed run."""
     result = grading.probe("training", {"cases": [c.request() for c in CASES], "lr": LEARNING_RATE})
-    return require(result, "running train() on scripted validation losses", partial=True, schema=TrainingResponse).get("cases", {}), result
+    response = require(result, "running train() on scripted validation losses", partial=True, schema=TrainingResponse)
+    return response.get("cases", {}), result, response.get("probabilities")
 
 
 def _run(runs, case, *, judges_parameters=False, judges_runaway=False):
@@ -100,10 +101,12 @@ def _run(runs, case, *, judges_parameters=False, judges_runaway=False):
     nothing: only the checks of what it did on the way (``judges_runaway``: modes, optimizer,
     gradients) judge it.
     """
-    done, result = runs
+    done, result, _ = runs
     run = done.get(case.id)
     if run is None:
         fail(f"{case.describe()}: train() did not finish: {result.describe()}")
+    if run.get("not_applicable"):
+        raise NotApplicable(run["not_applicable"])
     if run.get("missing_parameter"):
         if not judges_parameters:
             raise NotApplicable(run["missing_parameter"])
@@ -233,6 +236,12 @@ def _same_loss(got, expected):
 @pytest.mark.number("3.6")
 def test_history_format(runs):
     """The returned dict has one float per epoch run: mean training loss and mean validation loss over examples"""
+    probabilities = runs[2]
+    if probabilities:
+        fail(describe_failure(probabilities, doing="train() on a model that returns logits, as the handout's does,")
+             + "\nYour loss takes probabilities (nn.BCELoss after a sigmoid): use nn.BCEWithLogitsLoss() on the "
+             "logits. The other checks of train() gave it outputs in (0, 1), so this is charged here only.")
+
     def check(run, case):
         history = _history(run, case)
         for key in KEYS:

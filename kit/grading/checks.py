@@ -138,6 +138,9 @@ class Scenarios:
             return
         label, message = self.failed[0]
         text = f"{message}\n(right for {len(self.passed)} of {total} {self.what})"
+        others = [other for other, _ in self.failed[1:]]
+        if others:  # the student fixes more at once when the other failing cases are named too
+            text += "\nalso wrong: " + "; ".join(others[:4]) + (f" and {len(others) - 4} more" if len(others) > 4 else "")
         if note:
             text += "\n" + note
         if self.passed:

@@ -12,7 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from kit.files import atomic_write_bytes, atomic_write_text
 from kit.grading import pictures
 from kit.grading.report import TOP_PAIRS, Summary
-from kit.grading.results import max_total
+from kit.grading.results import file_problems, max_total
 from kit.lms import lms_grade
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -37,7 +37,7 @@ def feedback_page(submission: str, document: dict, *, title: str, max_grade: flo
     return _ENVIRONMENT.get_template("feedback.html.j2").render(
         title=title, submission=submission, score=document["score"], max_score=max_total(document),
         grade=f"{lms_grade(document['score'], max_total(document), max_grade):.2f}", max_grade=max_grade,
-        intake=intake, tests=document["tests"], curve_png=_b64(curve_png),
+        intake=intake, problems=file_problems(document), tests=document["tests"], curve_png=_b64(curve_png),
         confusion=accuracy_extra(document).get("heldout_confusion"))
 
 

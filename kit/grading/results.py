@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -97,9 +98,30 @@ def max_total(document: dict) -> float:
     return round(sum(t["max_score"] for t in document["tests"]), 4)
 
 
+# What the probe runtime says when a whole file cannot be used (kit/sandbox/probe_runtime.py):
+# a syntax error, a failed import, a missing or doubled file.
+_FILE_PROBLEM = re.compile(r"(\S+\.py has a syntax error on line \d+.*|importing \S+\.py failed: .*"
+                           r"|expected exactly one file named .*)")
+
+
+def file_problems(document: dict) -> list[str]:
+    """One line per file-level problem that made two or more tests fail, naming them: the first
+    thing a student should fix, put above the tests whose feedback repeats it."""
+    failed: dict[str, list[str]] = {}
+    for test in document.get("tests", []):
+        if test["score"] >= test["max_score"]:
+            continue
+        found = _FILE_PROBLEM.search(test.get("output") or "")
+        if found:
+            failed.setdefault(found.group(1).strip(), []).append(test["number"])
+    return [f"One problem in your files cost {len(numbers)} checks ({', '.join(numbers)}): {problem} "
+            "(fix this first: the checks below repeat it)" for problem, numbers in failed.items() if len(numbers) > 1]
+
+
 def feedback_text(submission: str, document: dict) -> str:
     """The feedback a student reads: one section per test, failures with got/expected."""
     lines = [f"# Feedback for {submission}", "", f"**Score: {document['score']:g} / {max_total(document):g}**", ""]
+    lines += [f"**{problem}**\n" for problem in file_problems(document)]
     if document.get("output"):
         lines += [document["output"].rstrip(), ""]
     for test in document["tests"]:

@@ -136,9 +136,21 @@ def import_student(prefix: str, *, alias: bool = True):
         del sys.modules[name]
         raise StudentCodeError(
             f"importing {os.path.basename(path)} failed: {type(error).__name__}: {error}\n"
-            f"{student_traceback(error)}"
+            f"{student_traceback(error)}{_missing_module_hint(error)}"
         ) from None
     return module
+
+
+def _missing_module_hint(error: BaseException) -> str:
+    """For an import of a module that is neither installed nor submitted (a helper of the
+    student's own, such as utils.py): only the files the handout names are graded."""
+    if not isinstance(error, ModuleNotFoundError) or not error.name:
+        return ""
+    submitted = sorted(os.path.basename(p) for p in glob.glob(os.path.join(ROOT, "*.py"))
+                       if not os.path.basename(p).startswith("_"))
+    return (f"\nThere is no module {error.name!r} here: only the files you submit are graded "
+            f"({', '.join(submitted)}), with the course's packages. Put what you need from "
+            f"{error.name.split('.')[0]}.py into one of them, or import it under the name of a submitted file.")
 
 
 class _CappedText:

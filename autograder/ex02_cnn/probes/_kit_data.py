@@ -88,6 +88,14 @@ def _cannot_feed_a_model(module, root) -> str | None:
     loaders = module.get_data_loaders(root, 4)
     if not isinstance(loaders, (tuple, list)) or len(loaders) != 3:
         return "its get_data_loaders does not return three loaders"
+    # A validation or testing loader that drops clips (drop_last) may give a script nothing to
+    # validate or test on: that is 0.5's to charge, not the script run's. Batches larger than a
+    # split show it whatever batch size the script uses.
+    clips = {split: len(list(Path(root, split).glob("*.npz"))) for split in SPLIT_FOLDERS[1:]}
+    whole = module.get_data_loaders(root, max(clips.values()) + 1)
+    for (split, count), loader in zip(clips.items(), list(whole)[1:]):
+        if sum(len(y) for _, y in loader) != count:
+            return f"its {split} loader does not give each of the {count} clips once per pass (see 0.5)"
     for loader in loaders:
         x, y = next(iter(loader))
         if not (isinstance(x, torch.Tensor) and x.dtype == torch.float32 and x.ndim == 3):

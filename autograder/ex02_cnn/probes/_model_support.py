@@ -19,6 +19,7 @@ Nothing here is secret: it holds no expected values, only the formula the handou
 
 from __future__ import annotations
 
+import inspect
 import numbers
 
 import _probe_runtime as rt
@@ -45,9 +46,29 @@ def formula_is_right(function) -> bool:
     return all(isinstance(got, numbers.Integral) and not isinstance(got, bool) and got == want for got, want in calls)
 
 
+PREFIX = "my_cnn_system_"
+
+
+def model_module_or_stand_in() -> str | None:
+    """Let ``import my_cnn_system_<anything>`` (a training file's import at its top, renamed or
+    not) find the student's model module, or this module's stand-ins when it cannot be
+    imported; returns why it was replaced, or None.
+
+    The checks of train() and test() use scripted models, not the student's: a model file that
+    does not import, or a training file that imports it under the skeleton's name, is charged
+    to the model checks and to the script run (5.1), not again to every check of part 3.3.
+    """
+    try:
+        rt.import_student(PREFIX)
+        return None
+    except rt.StudentCodeError as error:
+        rt.redirect_prefix(PREFIX, __file__)
+        return str(error).splitlines()[0][:200]
+
+
 def load_model_module(*, alias: bool = True):
     """The student's model module, its formula replaced when wrong; and whether it was replaced."""
-    module = rt.import_student("my_cnn_system_", alias=alias)
+    module = rt.import_student(PREFIX, alias=alias)
     function = getattr(module, "conv_output_size", None)
     substituted = False
     if function is not None and not formula_is_right(function):
@@ -72,8 +93,9 @@ class StandInModel(nn.Module):
         return self.out(x.mean(dim=(2, 3)))
 
 
-def repair_linear(model, frames: int, mels: int) -> list[str]:
-    """Resize every nn.Linear whose in_features does not fit its input on a (2, T, F) batch.
+def repair_linear(model, frames: int, mels: int, *, channel_axis: bool = False) -> list[str]:
+    """Resize every nn.Linear whose in_features does not fit its input on a (2, T, F) batch
+    (on (2, 1, T, F) with ``channel_axis``, for a forward that never adds it).
 
     Returns what was resized ("fc: in_features 8640 -> 2160"); the model's mode is kept.
     """
@@ -96,7 +118,7 @@ def repair_linear(model, frames: int, mels: int) -> list[str]:
     try:
         model.eval()
         with torch.no_grad():
-            model(torch.rand(2, frames, mels))
+            model(torch.rand(2, 1, frames, mels) if channel_axis else torch.rand(2, frames, mels))
     except Exception:
         pass
     finally:
@@ -104,6 +126,51 @@ def repair_linear(model, frames: int, mels: int) -> list[str]:
             hook.remove()
         model.train(was_training)
     return repaired
+
+
+# The constructor's defaults, as the handout prints them.
+HANDOUT_DEFAULTS = {"conv1_channels": 16, "conv2_channels": 32, "conv1_kernel": 5, "conv2_kernel": 5,
+                    "conv1_stride": 1, "conv2_stride": 1, "conv1_padding": 2, "conv2_padding": 2,
+                    "pool1_size": 2, "pool2_size": 2, "dropout": 0.25, "n_mels": 40, "n_frames": 108}
+
+
+def required_arguments(model_class) -> list[str]:
+    """The handout's constructor arguments that the student's constructor requires (no default)."""
+    try:
+        parameters = inspect.signature(model_class.__init__).parameters
+    except (TypeError, ValueError):
+        return []
+    return [name for name, parameter in parameters.items()
+            if name in HANDOUT_DEFAULTS and parameter.default is inspect.Parameter.empty]
+
+
+def with_handout_defaults(model_class):
+    """A subclass of the student's class that passes the handout's defaults for the arguments its
+    constructor requires (a constructor without defaults is charged to 2.4 only)."""
+    required = required_arguments(model_class)
+    signature = inspect.signature(model_class.__init__)
+
+    class WithDefaults(model_class):
+        def __init__(self, *args, **kwargs):
+            given = signature.bind_partial(self, *args, **kwargs).arguments  # positional ones too
+            super().__init__(*args, **{name: HANDOUT_DEFAULTS[name] for name in required if name not in given},
+                             **kwargs)
+
+    WithDefaults.__name__ = WithDefaults.__qualname__ = model_class.__name__
+    return WithDefaults
+
+
+def adding_channel_axis(model_class):
+    """A subclass of the student's class whose forward gets (B, 1, T, F) when given (B, T, F):
+    for a model that never adds the channel axis itself (charged to 2.2 only)."""
+    class WithChannelAxis(model_class):
+        def forward(self, x, *args, **kwargs):
+            if isinstance(x, torch.Tensor) and x.dim() == 3:
+                x = x.unsqueeze(1)
+            return super().forward(x, *args, **kwargs)
+
+    WithChannelAxis.__name__ = WithChannelAxis.__qualname__ = model_class.__name__
+    return WithChannelAxis
 
 
 def repairing(model_class, frames: int, mels: int):
@@ -132,19 +199,43 @@ def runs_on(model_class, frames: int, mels: int) -> str | None:
         return f"{type(error).__name__}: {str(error)[:300]}"
 
 
+def model_notes(model_class, note: str | None) -> dict:
+    """What a probe reports of ``model_class_for``'s answer: ``stand_in`` when the grader's model
+    was used, ``model_adapted`` when the student's ran with a change (channel axis, Linear)."""
+    if model_class is StandInModel:
+        return {"stand_in": note, "model_adapted": None}
+    return {"stand_in": None, "model_adapted": note}
+
+
 def model_class_for(module, frames: int, mels: int):
-    """(class to train, note): the student's MyCNNSystem, or the stand-in when it cannot run."""
+    """(class to train, note): the student's MyCNNSystem (adapted when it takes that), or the
+    stand-in when it cannot run."""
     model_class = getattr(module, "MyCNNSystem", None)
     if model_class is None:
         return StandInModel, "my_cnn_system_<name>.py defines no class MyCNNSystem"
     problem = runs_on(model_class, frames, mels)
     if problem is None:
         return model_class, None
-    repaired = repairing(model_class, frames, mels)
-    if runs_on(repaired, frames, mels) is None:
-        return repaired, (f"MyCNNSystem(n_frames={frames}, n_mels={mels}) cannot run as written ({problem}); "
-                          "its Linear layer was resized to fit")
+    for adapted, how in adaptations(model_class, frames, mels):
+        if runs_on(adapted, frames, mels) is None:
+            return adapted, (f"MyCNNSystem(n_frames={frames}, n_mels={mels}) cannot run as written ({problem}); "
+                             f"the grader {how}")
     return StandInModel, f"MyCNNSystem(n_frames={frames}, n_mels={mels}) cannot run: {problem}"
+
+
+def adaptations(model_class, frames: int, mels: int):
+    """The student's class with the least change first: the handout's defaults for arguments it
+    requires (2.4), the channel axis added (2.2), a Linear resized to fit (2.4); each is charged
+    by its own check, so that the other checks still train and test the student's own model."""
+    for defaults in (False, True):
+        base = with_handout_defaults(model_class) if defaults else model_class
+        for channel in (False, True):
+            adapted = adding_channel_axis(base) if channel else base
+            changes = (["passed the handout's defaults for the arguments it requires (see 2.4)"] * defaults
+                       + ["added the channel axis to (B, T, F) batches (see 2.2)"] * channel)
+            if changes:
+                yield adapted, " and ".join(changes)
+            yield repairing(adapted, frames, mels), " and ".join(changes + ["resized its Linear layer to fit (see 2.4)"])
 
 
 # Operations that make up the network, by the name torch reports, and their kind.
@@ -230,3 +321,9 @@ class OpRecorder(TorchFunctionMode):
             except Exception:  # recording must never change what the student's code does
                 self.ops.append({"kind": KINDS[name], "op": name})
         return output
+
+
+# What a model module defines, for ``model_module_or_stand_in``'s redirect: the stand-in model
+# and the handout's formula.
+MyCNNSystem = StandInModel
+conv_output_size = handout_formula

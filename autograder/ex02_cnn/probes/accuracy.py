@@ -12,13 +12,14 @@ there (``_runaway``), and the model is measured as it was then: not stopping is 
 to charge (3.1 to 3.6), and the accuracy of what it trained is this check's.
 """
 
+import importlib
 import os
 
 import _probe_runtime as rt
 import numpy as np
 import torch
 import _kit_data
-from _model_support import load_model_module, model_class_for
+from _model_support import PREFIX, load_model_module, model_class_for, model_module_or_stand_in, model_notes
 from _runaway import RanAway, runaway_epochs, stop_after
 
 
@@ -30,14 +31,19 @@ def logits_of(model, features):
 
 
 def probe(request):
-    model_module, formula_substituted = load_model_module()
     _kit_data.stand_in_when_unusable()  # a broken dataset file is part 3.1's to charge
+    unimportable = model_module_or_stand_in()  # a model file that does not import: the stand-in
+    if unimportable:
+        model_module, formula_substituted = importlib.import_module(PREFIX + "stand_in"), False
+    else:
+        model_module, formula_substituted = load_model_module()
     training = rt.import_student("training_")
     train_loader = _kit_data.make_loader(os.path.join("data", "training"), request["batch_size"], shuffle=True,
                                          seed=request["seed"])
     val_loader = _kit_data.make_loader(os.path.join("data", "validation"), request["batch_size"])
     frames, mels = request["frames"], request["mels"]
-    model_class, stand_in = model_class_for(model_module, frames, mels)
+    model_class, note = model_class_for(model_module, frames, mels)
+    notes = model_notes(model_class, unimportable or note)
     rt.seed_everything(request["seed"])
     model = model_class(n_frames=frames, n_mels=mels)
     with stop_after(runaway_epochs(request["max_epochs"]), only=train_loader) as passes:
@@ -61,7 +67,7 @@ def probe(request):
     stop, best = history.get("stop_epoch"), history.get("best_epoch")
     return {
         "heldout_names": names,
-        "stand_in": stand_in,
+        **notes,
         "formula_substituted": formula_substituted,
         "stop_epoch": stop if isinstance(stop, int) else None,
         "best_epoch": best if isinstance(best, int) else None,

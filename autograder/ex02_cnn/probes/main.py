@@ -17,7 +17,7 @@ import os
 
 import _kit_data
 import _probe_runtime as rt
-from _model_support import load_model_module, model_class_for
+from _model_support import load_model_module, model_class_for, model_notes
 from _runaway import runaway_script_passes, stop_after
 
 
@@ -35,7 +35,8 @@ def probe(request):
                 "training_file": os.path.basename(rt.find_student_file("training_")),
                 "data": data, "stand_in": None}
     module, response["formula_substituted"] = load_model_module(alias=False)
-    model_class, response["stand_in"] = model_class_for(module, request["frames"], request["mels"])
+    model_class, note = model_class_for(module, request["frames"], request["mels"])
+    response.update(model_notes(model_class, note))
     module.MyCNNSystem = model_class
     response["dataset_substituted"] = _kit_data.stand_in_when_unusable(alias=False, feed_from=data)
     with stop_after(runaway_script_passes(request["max_epochs"])) as passes:

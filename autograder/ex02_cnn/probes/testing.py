@@ -6,10 +6,12 @@ batches of unequal size. The model records its train/eval mode and whether gradi
 enabled at each call.
 """
 
+import math
 import numbers
 
 import _kit_data
 import _probe_runtime as rt
+from _model_support import model_module_or_stand_in
 import torch
 from torch import nn
 
@@ -40,10 +42,17 @@ def describe(value):
 
 def probe(request):
     _kit_data.stand_in_when_unusable()  # a broken dataset file is part 3.1's to charge
+    model_module_or_stand_in()  # and a broken or unrenamed model import the model checks' and 5.1's
     module = rt.import_student("training_")
     test = getattr(module, "test", None)
     if test is None:
         raise rt.StudentCodeError("training_<name>.py defines no function test")
+    # Also on outputs in (0, 1) (sigmoid of the same logits): the trusted side judges those for a
+    # model whose forward ends in a sigmoid (charged by 2.10), whose test() reads probabilities.
+    return {"cases": run_cases(test, request, False), "cases_probabilities": run_cases(test, request, True)}
+
+
+def run_cases(test, request, probabilities):
     results = {}
     for case in request["cases"]:
         log = []
@@ -52,14 +61,15 @@ def probe(request):
         x[:, 0, 0] = torch.arange(len(logits), dtype=torch.float32)
         data = torch.utils.data.TensorDataset(x, torch.tensor(labels, dtype=torch.int64))
         loader = torch.utils.data.DataLoader(data, batch_size=case["batch_size"], shuffle=False)
-        model = ScriptedModel(logits, log)
+        model = ScriptedModel([1 / (1 + math.exp(-v)) for v in logits] if probabilities else logits, log)
         model.train()  # as train() leaves it; test() must switch to eval mode itself
         try:
             results[case["id"]] = {"returned": describe(test(model, loader)), "modes": log[:50]}
         except Exception as error:
             results[case["id"]] = {"failure": rt.describe_error(error)}
-        rt.checkpoint({"cases": results})
-    return {"cases": results}
+        if not probabilities:
+            rt.checkpoint({"cases": results})
+    return results
 
 
 rt.main(probe)

@@ -18,6 +18,7 @@ import math
 
 import _kit_data
 import _probe_runtime as rt
+from _model_support import model_module_or_stand_in
 import torch
 from _runaway import RanAway, runaway_epochs
 from torch import nn
@@ -38,9 +39,18 @@ def parse_loss(value):
     return float(value) if isinstance(value, str) else value
 
 
+# What torch's BCELoss (and F.binary_cross_entropy) raise on an input outside [0, 1]: the
+# student's train() computes its loss on probabilities, for a model that ends in a sigmoid.
+NEEDS_PROBABILITIES = "between 0 and 1"
+
+
 class ScriptedModel(nn.Module):
-    def __init__(self, losses, log):
+    """``probabilities``: return sigmoid(logit) instead of the logit, for a train() whose loss
+    takes probabilities (BCELoss); BCELoss(sigmoid(z), 0) is the same loss as BCEWithLogits(z, 0)."""
+
+    def __init__(self, losses, log, probabilities=False):
         super().__init__()
+        self.probabilities = probabilities
         self.weight = nn.Parameter(torch.zeros(1))
         self.register_buffer("epoch_marker", torch.zeros((), dtype=torch.float32))
         self.losses, self.log = losses, log
@@ -67,10 +77,13 @@ class ScriptedModel(nn.Module):
             loss = self.scripted_loss()
             per_example = [2 * loss / 3 if flag < 0.5 else 2 * loss for flag in flat[:, 0].tolist()]
             logits = torch.tensor([[logit_for_loss(v)] for v in per_example])
-            return logits + self.weight * 0.0 + flat.mean(dim=1, keepdim=True) * 0.0
+            return self.squash(logits + self.weight * 0.0 + flat.mean(dim=1, keepdim=True) * 0.0)
         self.log["train_modes"].append([self.training, torch.is_grad_enabled()])
         # Training: a logit that depends on the weight, so that every batch has a gradient.
-        return self.weight.expand(batch, 1) + flat.mean(dim=1, keepdim=True) * 0.0
+        return self.squash(self.weight.expand(batch, 1) + flat.mean(dim=1, keepdim=True) * 0.0)
+
+    def squash(self, logits):
+        return torch.sigmoid(logits) if self.probabilities else logits
 
 
 class Loader:
@@ -165,10 +178,14 @@ def accepted_keywords(function, keywords, needed):
             sorted(k for k in needed if k not in parameters))
 
 
-def one_case(train, case, lr):
+def one_case(train, case, lr, probabilities=False):
     losses = [parse_loss(v) for v in case["losses"]]
+    if probabilities and any(not math.isfinite(v) for v in losses if v is not None):
+        # BCELoss clamps its log at -100, so no probability gives an infinite loss, and it refuses
+        # NaN input: a non-finite validation loss cannot be scripted for a loss on probabilities.
+        return {"not_applicable": "a non-finite loss cannot be scripted for a loss on probabilities"}
     log = {"val_modes": [], "train_modes": [], "accumulated": False}
-    model = ScriptedModel(losses, log)
+    model = ScriptedModel(losses, log, probabilities)
     seen = {"train_passes": 0, "val_passes": 0}
     runaway = runaway_epochs(case["max_epochs"])
     train_loader, val_loader = Loader(model, False, seen, runaway), Loader(model, True, seen, runaway)
@@ -208,18 +225,29 @@ def one_case(train, case, lr):
 
 def probe(request):
     _kit_data.stand_in_when_unusable()  # a broken dataset file is part 3.1's to charge
+    model_module_or_stand_in()  # and a broken or unrenamed model import the model checks' and 5.1's
     module = rt.import_student("training_")
     train = getattr(module, "train", None)
     if train is None:
         raise rt.StudentCodeError("training_<name>.py defines no function train")
+    return run_cases(train, request, None)
+
+
+def run_cases(train, request, probabilities):
+    """Every table; ``probabilities``: the failure that showed train()'s loss needs them."""
     results = {}
     for case in request["cases"]:
         try:
-            results[case["id"]] = one_case(train, case, request["lr"])
+            results[case["id"]] = one_case(train, case, request["lr"], probabilities is not None)
         except Exception as error:
-            results[case["id"]] = {"failure": rt.describe_error(error)}
-        rt.checkpoint({"cases": results})
-    return {"cases": results}
+            failure = rt.describe_error(error)
+            if probabilities is None and NEEDS_PROBABILITIES in failure["message"]:
+                # Charged once (3.6, the loss); every table is run again with outputs in (0, 1).
+                probabilities = failure
+                return run_cases(train, request, probabilities)
+            results[case["id"]] = {"failure": failure}
+        rt.checkpoint({"cases": results, "probabilities": probabilities})
+    return {"cases": results, "probabilities": probabilities}
 
 
 rt.main(probe)
