@@ -28,7 +28,9 @@ from kit.grading.pytest_plugin import GradingContext
 CORPUS = REPO / "data_manifests" / "embedded"
 SR = 22050
 DEFAULT = FeatureParams()
-CUSTOM = FeatureParams(sample_rate=16000, n_fft=1024, hop_length=512, n_mels=64)
+# hop 256: not the value a student fixes most (512, 1024), so a fixed hop shows here; and n_fft
+# a multiple of 2 x hop, so that center=False frames line up with center=True ones (2.1 charges it).
+CUSTOM = FeatureParams(sample_rate=16000, n_fft=1024, hop_length=256, n_mels=64)
 
 
 # What the reference computations read and call: a new version of any of them computes the
@@ -103,7 +105,7 @@ def signals(grading: GradingContext, rng) -> dict[str, Signal]:
         Signal("music", load_audio(CORPUS / settings["music_clip"], SR), DEFAULT, {},
                f"the music clip {settings['music_clip']} of the embedded corpus"),
         Signal("custom", custom.astype(np.float32), CUSTOM,
-               {"sr": 16000, "n_fft": 1024, "hop_length": 512, "n_mels": 64}, "1.5 s of sweep and noise at 16 kHz"),
+               {"sr": 16000, "n_fft": 1024, "hop_length": 256, "n_mels": 64}, "1.5 s of sweep and noise at 16 kHz"),
     ]
     return {signal.name: signal for signal in items}
 
@@ -142,6 +144,21 @@ def audio_files(workdir, rng) -> tuple[Path, list[AudioFile]]:
     files = [AudioFile(f.name, f.channels, f.rate, load_audio(folder / f.name, f.target_rate), f.description, f.sr)
              for f in files]
     return folder, files
+
+
+@pytest.fixture(scope="session")
+def reference_audio():
+    """``load_audio(path, sr)``: the kit's reading of a file at any rate (trusted, memoized), for a
+    loader that returned another rate than the one asked for (1.3's deduction): 1.1 and 1.2 then
+    judge its samples at the rate it returned."""
+    return load_audio
+
+
+@pytest.fixture(scope="session")
+def reference_log_mel():
+    """``log_mel(audio, params)`` (trusted, memoized): 2.2 compares the values of an extractor that
+    fixed its hop length (2.1 and 2.4 charge that) with the reference at that hop."""
+    return log_mel
 
 
 @pytest.fixture(scope="session")

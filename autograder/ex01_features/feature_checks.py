@@ -50,9 +50,33 @@ def layout_problem(got: np.ndarray, expected: np.ndarray, n_samples: int, n_fft:
     if got.ndim == 2 and got.shape == (mels, uncentered):
         return (f"got {got_text}, expected {want}: transpose to (T, n_mels), time x mel (mel.T), and {centering}")
     if got.ndim == 2 and mels in got.shape and frames not in got.shape:
-        other = got.shape[0] if got.shape[1] == mels else got.shape[1]
-        return f"got {got_text}, expected {want}: {other} frames instead of {frames} = 1 + len(audio) // hop_length"
+        transposed = got.shape[0] == mels and got.shape[1] != mels
+        other = got.shape[1] if transposed else got.shape[0]
+        layout = "the layout is mel x time: transpose to (T, n_mels) (mel.T); and " if transposed else ""
+        return (f"got {got_text}, expected {want}: {layout}{other} frames instead of {frames} = 1 + len(audio) // "
+                f"hop_length for {n_samples} samples at hop_length={hop}{_implied_hop(other, n_samples, hop)}")
     return f"got shape {got_text}, expected {want} = (T, n_mels)"
+
+
+def _implied_hop(frames: int, n_samples: int, hop: int) -> str:
+    """What hop length a frame count points to, when it is a round one: the usual slip is a fixed one."""
+    for candidate in (128, 256, 441, 512, 1024, 2048, 4096):
+        if candidate != hop and frames == 1 + n_samples // candidate:
+            return f" (your {frames} frames are what hop_length={candidate} gives: use the hop_length argument)"
+    return ""
+
+
+def missing_log_hint(got) -> str:
+    """A sentence for feedback that stops at the shape when the values also lack the log."""
+    try:
+        values = np.asarray(got, dtype=np.float64)
+        finite = values[np.isfinite(values)]
+        if finite.size and _no_log_range(finite):
+            return (f"\nAlso, the values look like mel energies without the log (from {finite.min():.4g} to "
+                    f"{finite.max():.4g}): return log10(mel + {LOG_FLOOR:g}).")
+    except (TypeError, ValueError):
+        pass
+    return ""
 
 
 def aligned(got: np.ndarray, expected: np.ndarray, n_samples: int, n_fft: int, hop: int):
@@ -137,7 +161,7 @@ def check_features(what: str, got, expected: np.ndarray, n_samples: int, n_fft: 
     if problem is not None:
         pair = None if strict_layout else aligned(got, expected, n_samples, n_fft, hop)
         if pair is None:
-            fail(f"{what}: {problem}")
+            fail(f"{what}: {problem}{missing_log_hint(got)}")
         got, expected = pair
         note = f"{what}: values compared after undoing the layout problem that 2.1 grades"
     problem = value_problem(got, expected)
@@ -149,8 +173,11 @@ def check_features(what: str, got, expected: np.ndarray, n_samples: int, n_fft: 
 # --- audio -------------------------------------------------------------------------------------
 
 def check_audio(what: str, report: dict, arrays: dict, expected: np.ndarray, sr: int, *, file_channels: int,
-                file_rate: int) -> str | None:
-    """Fail unless get_audio_file_data returned (mono float audio, sr) matching ``expected``."""
+                file_rate: int, charges_return: bool = True, fixed_rate: bool = False) -> str | None:
+    """Fail unless get_audio_file_data returned (mono float audio, sr) matching ``expected``.
+
+    When it returned one number that is the first sample of an array it held (``audio[0]``),
+    only the check with ``charges_return`` fails for it; the others judge that array."""
     if "missing" in report:
         fail(f"{what}: feature_extraction_<name>.py defines no function {report['missing']}")
     if "failure" in report:
@@ -163,15 +190,37 @@ def check_audio(what: str, report: dict, arrays: dict, expected: np.ndarray, sr:
     if audio is None:
         fail(f"{what} returned audio of type {report.get('audio_type')}, expected a 1-D float32 numpy array")
     got_sr = report["sr"]
+    remark = None
+    behind = arrays.get(report.get("array_behind", ""))
+    if audio.ndim == 0 and behind is not None and not charges_return:
+        audio = behind
+        remark = (f"{what} returned one sample instead of the array (charged by 1.1); its samples were judged "
+                  "on the array it returned the first element of")
+    if audio.ndim == 0:
+        fail(f"{what} returned a single number as the audio (shape ()), expected the whole 1-D array of "
+             f"samples, shape {shape_text(expected.shape)}: return (audio, sr) with all the samples, "
+             "not one sample such as audio[0]")
     if audio.ndim != 1:
-        channels = "mix the channels down to mono (librosa.load(..., mono=True), or average them)"
+        if file_channels > 1 and file_channels in audio.shape:
+            how = "mix the channels down to mono (librosa.load(..., mono=True), or average them)"
+        else:
+            how = "return a 1-D array of samples (librosa.load gives one; flatten a (n, 1) array with .reshape(-1))"
         fail(f"{what} returned audio of shape {shape_text(audio.shape)}, expected a 1-D array of shape "
-             f"{shape_text(expected.shape)} for this {file_channels}-channel file: {channels}")
+             f"{shape_text(expected.shape)} for this {file_channels}-channel file: {how}")
     if audio.dtype.kind != "f":
         fail(f"{what} returned audio of dtype {audio.dtype}, expected float32 samples in [-1, 1]")
     if isinstance(got_sr, bool) or not isinstance(got_sr, (int, float)) or got_sr != sr:
-        hint = (" (the file's own rate): resample to the sr argument, e.g. librosa.load(path, sr=sr); "
-                "sr=None keeps the file's rate" if got_sr == file_rate else "")
+        if fixed_rate:
+            hint = (f": it returned sr={got_sr:g} for every file, whatever the file's rate and the sr asked for; "
+                    "a fixed rate ignores the sr argument: pass it on, librosa.load(path, sr=sr)")
+        elif got_sr == file_rate:
+            hint = (" (the file's own rate): resample to the sr argument, e.g. librosa.load(path, sr=sr); "
+                    "sr=None keeps the file's rate")
+        elif isinstance(got_sr, (int, float)) and not isinstance(got_sr, bool):
+            hint = (f", the rate asked for (this file is {file_rate} Hz): a fixed rate such as {got_sr:g} ignores "
+                    "the sr argument; pass it on, librosa.load(path, sr=sr)")
+        else:
+            hint = ""
         fail(f"{what} returned sr={got_sr!r}, expected sr={sr}{hint}")
     if abs(len(audio) - len(expected)) > 2:
         ratio = len(audio) / max(len(expected), 1)
@@ -187,7 +236,7 @@ def check_audio(what: str, report: dict, arrays: dict, expected: np.ndarray, sr:
     if error > AUDIO_RTOL:
         fail(f"{what}: the samples differ from the expected ones by {error:.1%} (RMS, relative; at most "
              f"{AUDIO_RTOL:.0%} allowed)" + (": average all channels, do not keep only one" if file_channels > 1 else ""))
-    return None
+    return remark
 
 
 def _relative_rms(got: np.ndarray, expected: np.ndarray) -> float:

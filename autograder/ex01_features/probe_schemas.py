@@ -39,6 +39,7 @@ class FileReport(_Part):
     sr_type: str | None = None
     audio_dtype: str | None = None
     array: str | None = None
+    array_behind: str | None = None  # the array a returned single sample was taken from (audio[0])
 
 
 class SignalReport(_Part):
@@ -78,6 +79,8 @@ class ReadReport(_Part):
 
 class NestedReport(_Part):
     exists: bool | None = None
+    folder_made: bool | None = None
+    folder_files: list[str] = []
     failure: Failure | None = None
 
 

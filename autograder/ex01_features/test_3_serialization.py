@@ -10,7 +10,7 @@ import pytest
 from probe_schemas import SerializationResponse
 from feature_checks import check_label_array, read_feature_bytes, shape_text
 
-from kit.grading.checks import check_dtype, check_shape, describe_failure
+from kit.grading.checks import GradingFailure, check_dtype, check_shape, describe_failure
 from kit.grading.pytest_plugin import fail, note, require
 
 
@@ -31,12 +31,36 @@ def _written(serialization):
         hint = ""
         if f"{case.name}.npz" in files:
             hint = " (np.savez appends .npz to a name that does not end in .npz; write to the path as given)"
+        elif len(files) == 1:
+            hint = f": write to the path as given, not a name of your own{_format_of(result, next(iter(files.values())))}"
         fail(f"{call} wrote {names}; expected exactly written/{case.name}{hint}")
     entry = files[case.name]
     data = result.arrays.get(entry.get("array", ""))
     if data is None:
         fail(f"{call} wrote a file of {entry['size']} bytes; expected a small .npz (a few kB)")
     return case, call, bytes(data.tobytes()), sorted(set(files) - {case.name})
+
+
+def _format_of(result, entry) -> str:
+    """What the one file written under another name is, when it is not an .npz (for the feedback)."""
+    data = result.arrays.get(entry.get("array", ""))
+    if data is None:
+        return ""
+    try:
+        read_feature_bytes("it", bytes(data.tobytes()))
+    except GradingFailure as problem:
+        return f"; and {str(problem).splitlines()[0]}"
+    return ""
+
+
+def _reader_failure(failure, doing):
+    """describe_failure for the reader, with the way out when it unpickles."""
+    text = describe_failure(failure, doing=doing)
+    if failure.get("type") == "UnpicklingError" or "pickle" in str(failure.get("message", "")).lower():
+        text += ("\nYour reader unpickles the file (pickle.load, or np.load with allow_pickle=True on a pickle): "
+                 "feature files are .npz archives; read them with np.load(path, allow_pickle=False) and return "
+                 "(data['features'], int(data['label'])).")
+    return text
 
 
 @pytest.mark.points(1)
@@ -75,8 +99,8 @@ def test_reader_reads_a_kit_file(serialization):
     if "missing" in report:
         fail(f"feature_extraction_<name>.py defines no function {report['missing']}")
     if "failure" in report:
-        fail(describe_failure(report["failure"], doing=f"{call} on an .npz with 'features' "
-                              f"{shape_text(case.given_features.shape)} float32 and 'label' {case.given_label}"))
+        fail(_reader_failure(report["failure"], doing=f"{call} on an .npz with 'features' "
+                             f"{shape_text(case.given_features.shape)} float32 and 'label' {case.given_label}"))
     if report.get("returned") != "tuple" or "label" not in report:
         fail(f"{call} returned {report.get('returned')}, expected a tuple (features, label)")
     features = result.arrays.get(report.get("array", ""))
@@ -103,9 +127,11 @@ def test_serializer_creates_the_folder(serialization):
     if nested is None:
         fail("feature_extraction_<name>.py defines no function serialize_features_and_classes")
     if "failure" in nested:
-        fail(describe_failure(nested["failure"], doing=call) + "\nCreate the folder first: "
-             "Path(path).parent.mkdir(parents=True, exist_ok=True)")
-    if not nested["exists"]:
+        missing_folder = nested["failure"].get("type") in ("FileNotFoundError", "NotADirectoryError")
+        fail(describe_failure(nested["failure"], doing=call) + ("\nCreate the folder first: "
+             "Path(path).parent.mkdir(parents=True, exist_ok=True)" if missing_folder else ""))
+    # The folder is this check's rule; the file's name is 3.1's.
+    if not nested["exists"] and not (nested.get("folder_made") and nested.get("folder_files")):
         fail(f"{call} wrote no file nested/new/{case.name}")
 
 
@@ -121,7 +147,7 @@ def test_reader_refuses_pickles(serialization):
     # Refusing means something only for a reader that reads a normal file (3.3).
     normal = response.get("read", {})
     if "failure" in normal:
-        fail(describe_failure(normal["failure"], doing=f"load_features_and_class('given/{case.given_name}')")
+        fail(_reader_failure(normal["failure"], doing=f"load_features_and_class('given/{case.given_name}')")
              + "\n(a reader that cannot read a normal feature file cannot be checked for refusing pickles)")
     if pickled["accepted"]:
         fail("load_features_and_class('given/clip_pickled.npz'), whose 'label' is a pickled Python object, returned "

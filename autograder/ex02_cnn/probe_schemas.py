@@ -191,8 +191,14 @@ class LoadersSeen(_Part):
     loaders: list[LoaderSeen] = []
 
 
+class StraySeen(_Part):
+    length: int | None = None
+    failure: Failure | None = None
+
+
 class DatasetResponse(_Response):
     direct: dict[str, DatasetSeen] = {}
+    stray: StraySeen | None = None  # MyDataset over a split folder that also holds non-clip files
     loaders: LoadersSeen | None = None
     items_from: str = "direct"
     from_loaders: dict[str, DatasetSeen] = {}

@@ -7,6 +7,8 @@ dtype or scaling) and labels that do not follow the files' order. Each property 
 0.2 only, a float label 0.3 only, a loader over the wrong split 0.5 only.
 """
 
+import shutil
+
 import numpy as np
 import pytest
 from probe_schemas import DatasetResponse
@@ -21,6 +23,7 @@ BATCH_SIZE = 4
 OFFSET, STEP = -6.0, 0.125  # file k's features have mean OFFSET + STEP * k
 PEAK_FRAME = 2  # file k's largest value is at (PEAK_FRAME + k, k)
 SEED = 20261122
+STRAY_SPLIT = "training_with_stray_files"
 INTEGER_LABEL_TYPES = {("int", None), ("int64", "int64"), ("ndarray", "int64"), ("Tensor", "int64")}
 
 
@@ -39,9 +42,12 @@ def _folder(target):
             write_feature_file(target / split / name, features, int(labels[position]))
             files[split].append((name, features, int(labels[position])))
             index += 1
-        # A split folder may hold a file that is not a clip (a README, macOS's .DS_Store): len()
-        # counts the .npz files only.
-        (target / split / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    # A split folder may hold files that are not clips (macOS's .DS_Store, a README): len()
+    # counts the .npz files only. A copy of training/ with both, beside the three splits, is
+    # judged by 0.1 alone, so that the other checks read clean folders.
+    shutil.copytree(target / "training", target / STRAY_SPLIT)
+    (target / STRAY_SPLIT / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    (target / STRAY_SPLIT / "README.txt").write_text("features of the training clips\n")
     return files
 
 
@@ -74,7 +80,7 @@ def data_run(grading, tmp_path_factory):
     folder = tmp_path_factory.mktemp("dataset") / "features"
     files = _folder(folder)
     result = grading.probe("dataset", {"data": "grader_features", "counts": SPLITS, "batch_size": BATCH_SIZE,
-                                       "seed": 0}, folders={"grader_features": folder})
+                                       "seed": 0, "stray_split": STRAY_SPLIT}, folders={"grader_features": folder})
     response = require(result, "reading the grader's feature folder with your dataset_class file",
                        partial=True, schema=DatasetResponse)
     return response, result, files
@@ -143,6 +149,15 @@ def test_dataset_length(data_run):
                 fail(describe_failure(seen["length_failure"], doing=f"len({doing})"))
             if seen.get("length") != count:
                 fail(f"len({doing}) returned {seen.get('length')}, but {split}/ holds {count} .npz files")
+    if response.get("stray"):
+        with scenarios.scenario("a split folder that also holds .DS_Store and README.txt"):
+            seen, count = response["stray"], SPLITS["training"]
+            doing = "MyDataset('.../training') with .DS_Store and README.txt beside the clips"
+            if seen.get("failure"):
+                fail(describe_failure(seen["failure"], doing=doing))
+            if seen.get("length") != count:
+                fail(f"len({doing}) returned {seen.get('length')}, expected {count}: count and read the .npz files "
+                     "only (sorted(Path(split_folder).glob('*.npz'))), not every file in the folder")
     scenarios.verdict()
 
 

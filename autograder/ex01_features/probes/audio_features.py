@@ -2,6 +2,7 @@
 on grader-made signals; report what came back (as arrays) for the trusted side to judge."""
 
 import os
+import sys
 
 import _probe_runtime as rt
 import numpy as np
@@ -18,10 +19,45 @@ def as_array(value):
     return array, type(value).__name__
 
 
+def calling_with_locals(function, *args, **kwargs):
+    """(what ``function`` returned, its local variables when it returned)."""
+    seen = {}
+    code = getattr(function, "__code__", None)
+
+    def watch(frame, event, arg):
+        if event == "return" and frame.f_code is code:
+            seen.update(frame.f_locals)
+
+    sys.setprofile(watch)
+    try:
+        value = function(*args, **kwargs)
+    finally:
+        sys.setprofile(None)
+    return value, seen
+
+
+def array_behind(sample, local_values):
+    """The 1-D float array among a function's locals whose first element is the one number it
+    returned (``return audio[0], sr``): the samples it had computed, so that the mix-down and
+    the resampling are judged on them and only the return (1.1) is charged."""
+    try:
+        sample = float(np.asarray(sample))
+    except (TypeError, ValueError):
+        return None
+    for value in local_values.values():
+        if hasattr(value, "detach"):  # a torch tensor
+            value = value.detach().cpu().numpy()
+        if isinstance(value, np.ndarray) and value.ndim == 1 and value.size > 1 and value.dtype.kind == "f" \
+                and float(value[0]) == sample:
+            return value
+    return None
+
+
 def load_file(function, index, path, sr):
     report = {"path": path, "sr_argument": sr}
     try:
-        value = function(path) if sr is None else function(path, sr=sr)
+        value, local_values = calling_with_locals(function, path) if sr is None else \
+            calling_with_locals(function, path, sr=sr)
     except Exception as error:
         report["failure"] = rt.describe_error(error)
         return report
@@ -41,6 +77,11 @@ def load_file(function, index, path, sr):
         report["audio_dtype"] = str(array.dtype)
         rt.save_array(f"audio_{index}", array)
         report["array"] = f"audio_{index}"
+        if array.ndim == 0:
+            behind = array_behind(array, local_values)
+            if behind is not None:
+                rt.save_array(f"audio_behind_{index}", behind)
+                report["array_behind"] = f"audio_behind_{index}"
     return report
 
 

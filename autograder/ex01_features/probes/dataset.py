@@ -3,9 +3,10 @@
 Returns the value it returned and the produced tree (paths, sizes and raw bytes of the
 files, capped); the trusted side reads the files without unpickling.
 
-One bug, one deduction: when the student's get_audio_file_data or serializer fails a quick
-self-check here, the module's function is replaced by a correct one before the dataset run
-(their own checks, 1.x and 3.x, charge the bug), and the response says so.
+One bug, one deduction: when the student's get_audio_file_data, extract_mel_band_energies
+(one that raises on plain audio) or serializer fails a quick self-check here, the module's
+function is replaced by a correct one before the dataset run (their own checks, 1.x, 2.x and
+3.x, charge the bug), and the response says so.
 """
 
 import os
@@ -28,6 +29,25 @@ def correct_serializer(path, features, label):
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "wb") as handle:
         np.savez(handle, features=np.asarray(features, dtype=np.float32), label=np.asarray(label, dtype=np.int64))
+
+
+def correct_extractor(audio, sr=22050, n_fft=2048, hop_length=1024, n_mels=40):
+    import librosa
+
+    mel = librosa.feature.melspectrogram(y=np.asarray(audio, dtype=np.float32), sr=sr, n_fft=n_fft,
+                                         hop_length=hop_length, n_mels=n_mels, power=2.0)
+    return np.log10(mel + 1e-10).T.astype(np.float32)
+
+
+def extractor_works(function):
+    """Whether the student's extractor gives a 2-D float array for plain audio. Its values are 2.x's
+    to judge (4.3 compares the files with what it gives), but one that raises on samples (it wants
+    a path, say) would leave the dataset checks nothing to judge."""
+    try:
+        array = np.asarray(function(np.zeros(22050, dtype=np.float32), 22050))
+        return array.ndim == 2 and array.dtype.kind == "f"
+    except Exception:
+        return False
 
 
 def loader_works(function, path):
@@ -60,6 +80,10 @@ def substitute_broken_helpers(module, request):
     if loader is None or not loader_works(loader, os.path.join(request["dataset_dir"], request["self_check_clip"])):
         module.get_audio_file_data = correct_loader
         replaced.append("get_audio_file_data")
+    extractor = getattr(module, "extract_mel_band_energies", None)
+    if extractor is None or not extractor_works(extractor):
+        module.extract_mel_band_energies = correct_extractor
+        replaced.append("extract_mel_band_energies")
     serializer = getattr(module, "serialize_features_and_classes", None)
     if serializer is None or not serializer_works(serializer):
         module.serialize_features_and_classes = correct_serializer

@@ -50,7 +50,10 @@ def probe(request):
         nested = os.path.join("nested", "new", request["name"])
         try:
             serialize(nested, rt.load_input("features"), request["label"])
-            result["nested"] = {"exists": os.path.isfile(nested)}
+            result["nested"] = {"exists": os.path.isfile(nested),
+                                "folder_made": os.path.isdir(os.path.dirname(nested)),
+                                "folder_files": sorted(os.listdir(os.path.dirname(nested)))[:5]
+                                if os.path.isdir(os.path.dirname(nested)) else []}
         except Exception as error:
             result["nested"] = {"failure": rt.describe_error(error)}
     read = getattr(module, "load_features_and_class", None)

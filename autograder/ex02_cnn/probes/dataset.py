@@ -115,6 +115,12 @@ def probe(request):
         response["direct"][split] = observe_dataset(dataset, split, counts[split])
         rt.checkpoint(response)
 
+    if dataset_class is not None and request.get("stray_split"):
+        try:
+            response["stray"] = {"length": int(len(dataset_class(os.path.join(root, request["stray_split"]))))}
+        except BaseException as error:  # noqa: BLE001
+            response["stray"] = {"failure": rt.describe_error(error)}
+
     loaders_seen = {"batch_size_passed": True}
     response["loaders"] = loaders_seen
     get_data_loaders = getattr(module, "get_data_loaders", None)
