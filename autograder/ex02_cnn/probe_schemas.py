@@ -141,6 +141,8 @@ class MainResponse(_Response):
     stderr: str
     dataset_substituted: str | None = None
     stopped_after: int | None = None  # passes over its loaders, when the grader stopped a script still running
+    data_argument: str | None = None  # the data folder as given on the command line (relative)
+    training_passes: int | None = None  # passes over shuffling loaders (the training data)
 
 
 class Item(_Part):

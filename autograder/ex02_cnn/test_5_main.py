@@ -13,6 +13,9 @@ from kit.grading.pytest_plugin import note, require
 
 MAX_EPOCHS = 2
 ARGS = ["--max-epochs", str(MAX_EPOCHS)]
+# Passes over the (shuffling) training data a script given ARGS makes at most: one per epoch,
+# one more per epoch for a training accuracy, and one look at the first batch for its shape.
+MAX_TRAINING_PASSES = 2 * MAX_EPOCHS + 1
 # A clip length the student never saw (the embedded corpus has 108 frames, GTZAN 646).
 FRAMES = 64
 ACCURACY_LINE = re.compile(r"acc[a-z]*\W.*?(\d+(?:\.\d+)?)\s*(%?)", re.IGNORECASE)
@@ -50,7 +53,8 @@ def _explain(response):
     """What went wrong, in the terms of the two commonest faults: a wrong import, a path of one's own computer."""
     failure = response.get("failure") or {}
     kind, message = failure.get("type", ""), str(failure.get("message", ""))
-    command = f"python {response['training_file']} <data folder of clips with T = {FRAMES} frames> {' '.join(ARGS)}"
+    command = (f"python {response['training_file']} {response.get('data_argument') or '<data folder>'} {' '.join(ARGS)} "
+               f"(a data folder of clips with T = {FRAMES} frames, given relative to the working folder)")
     if response.get("stopped_after"):
         return (f"{command} was still running after {response['stopped_after']} passes over its data loaders, so "
                 f"the grader stopped it; a script that honours {' '.join(ARGS)} makes about {2 * MAX_EPOCHS + 1} "
@@ -71,6 +75,11 @@ def _explain(response):
         return (f"{command} failed: main() opened {paths[0]!r}, a path of your own computer. Take the data "
                 "folder from the command line (argparse or sys.argv) and open nothing else.\n"
                 + describe_failure(failure, doing="main()"))
+    argument = response.get("data_argument")
+    if kind in ("FileNotFoundError", "NotADirectoryError") and argument and f"/{argument}" in message:
+        return (f"{command} failed: main() looked for the data folder {argument!r} inside the script's own folder; "
+                "a path on the command line is relative to the folder the script is started from: use it as "
+                "given (no os.path.join with the script's folder).\n" + describe_failure(failure, doing="main()"))
     if kind in ("FileNotFoundError", "NotADirectoryError"):
         return (f"{command} failed: main() opened a path that does not exist when the script runs from another "
                 "folder. Take the data folder from the command line and open nothing else.\n"
@@ -87,10 +96,15 @@ def _explain(response):
 @pytest.mark.points(2)
 @pytest.mark.number("5.1")
 def test_training_script_runs(main_run, request):
-    """python training_<name>.py <data> --max-epochs 2 runs from another folder and prints the test accuracy"""
+    """python training_<name>.py <data> --max-epochs 2 runs from another folder, trains 2 epochs and prints the test accuracy"""
     response, _ = main_run
     if response.get("failure") or response["exit_code"] != 0 or response.get("stopped_after"):
         fail(_explain(response))
+    epochs = response.get("training_passes")
+    if epochs is not None and epochs > MAX_TRAINING_PASSES:
+        fail(f"python {response['training_file']} <data folder> {' '.join(ARGS)} went over its training data "
+             f"{epochs} times; with {' '.join(ARGS)} a script trains for 2 epochs (about {MAX_TRAINING_PASSES} "
+             "passes at most, a look at the first batch included): pass args.max_epochs on to train() as max_epochs")
     lines = [line for line in response["stdout"].splitlines() if ACCURACY_LINE.search(line)]
     if not lines:
         tail = "\n".join(response["stdout"].strip().splitlines()[-5:])

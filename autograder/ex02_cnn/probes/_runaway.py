@@ -74,3 +74,24 @@ def stop_after(passes: int, *, only: DataLoader | None = None):
         yield counter
     finally:
         DataLoader.__iter__ = original
+
+
+@contextlib.contextmanager
+def shuffled_passes():
+    """Counts the passes over shuffling data loaders (a RandomSampler: the training data) while
+    active, whatever else counts them; a training script given ``--max-epochs 2`` makes about two."""
+    from torch.utils.data import RandomSampler
+
+    counter = PassCounter()
+    counted = DataLoader.__iter__
+
+    def counting_iter(this):
+        if isinstance(getattr(this, "sampler", None), RandomSampler):
+            counter.passes += 1
+        return counted(this)
+
+    DataLoader.__iter__ = counting_iter
+    try:
+        yield counter
+    finally:
+        DataLoader.__iter__ = counted

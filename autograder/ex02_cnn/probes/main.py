@@ -10,7 +10,9 @@ checks charge that bug. Output is captured (capped) and returned for the trusted
 
 A script still running after ``runaway_script_passes(max_epochs)`` passes over its loaders is
 stopped there (``_runaway``) and the response says after how many: on every machine at the
-same point, instead of at a time limit that depends on the machine.
+same point, instead of at a time limit that depends on the machine. The passes over shuffling
+loaders (the training data) are counted too, so that the trusted side sees whether the script
+used ``--max-epochs``.
 """
 
 import os
@@ -18,7 +20,7 @@ import os
 import _kit_data
 import _probe_runtime as rt
 from _model_support import load_model_module, model_class_for, model_notes
-from _runaway import runaway_script_passes, stop_after
+from _runaway import runaway_script_passes, shuffled_passes, stop_after
 
 
 def student_file(prefix):
@@ -39,10 +41,14 @@ def probe(request):
     response.update(model_notes(model_class, note))
     module.MyCNNSystem = model_class
     response["dataset_substituted"] = _kit_data.stand_in_when_unusable(alias=False, feed_from=data)
-    with stop_after(runaway_script_passes(request["max_epochs"])) as passes:
-        script = rt.run_script("training_", [data, *request["args"]])
+    # The data folder as a student types it from another folder: a path relative to the working
+    # directory (run_script's), not to the script's own folder.
+    argument = os.path.relpath(data, os.path.join(rt.ROOT, "_elsewhere"))
+    with stop_after(runaway_script_passes(request["max_epochs"])) as passes, shuffled_passes() as training:
+        script = rt.run_script("training_", [argument, *request["args"]])
     response.update(exit_code=script["exit_code"], stdout=script["stdout"], stderr=script["stderr"],
-                    stopped_after=passes.passes if passes.tripped else None)
+                    stopped_after=passes.passes if passes.tripped else None, data_argument=argument,
+                    training_passes=training.passes)
     if "failure" in script:
         response["failure"] = script["failure"]
     return response
