@@ -140,6 +140,15 @@ def test_the_whole_student_path_from_the_release_zips(release, tmp_path):
             assert int(b["label"]) == int(a["label"])
     checks = _run(["self_check.py"], home, 300)
     assert checks.returncode == 0 and " 0 failed" in checks.stdout, checks.stdout + checks.stderr
+    # Loaders with worker processes, as the course's template builds them, pass the self-check too.
+    dataset = home / f"dataset_class_{NAME}.py"
+    text = dataset.read_text(encoding="utf-8")
+    assert text.count("shuffle=True)") == 1 and text.count("shuffle=False)") == 2, "the reference's loaders changed"
+    dataset.write_text(text.replace("shuffle=True)", "shuffle=True, num_workers=2, persistent_workers=True)")
+                       .replace("shuffle=False)", "shuffle=False, num_workers=2)"), encoding="utf-8")
+    checks = _run(["self_check.py"], home, 300)
+    assert checks.returncode == 0 and " 0 failed" in checks.stdout, checks.stdout + checks.stderr
+    dataset.write_text(text, encoding="utf-8")
     example = _run(["dnn_pytorch_example.py"], home, 120)
     assert example.returncode == 0 and "epoch 20" in example.stdout, example.stdout + example.stderr
     training = _run([f"training_{NAME}.py", str(ex01 / "my_features")], home, 600)

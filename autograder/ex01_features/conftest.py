@@ -205,7 +205,10 @@ def serialization(grading: GradingContext, workdir, rng):
     # The same, with the label as a pickled object (np.savez pickles object arrays).
     np.savez(given / "clip_pickled.npz", features=case.given_features, label=np.array(1, dtype=object))
     request = {"name": case.name, "label": case.label, "given": case.given_name, "given_pickled": "clip_pickled.npz"}
-    result = grading.probe("serialization", request, inputs={"features": case.features}, folders={"given": given})
+    # The features arrive as float64 (values a float32 holds exactly): the file stores float32
+    # whatever it is given, so a serializer that writes them as given is told apart (3.2).
+    result = grading.probe("serialization", request, inputs={"features": case.features.astype(np.float64)},
+                           folders={"given": given})
     return case, result
 
 

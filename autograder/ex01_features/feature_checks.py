@@ -279,5 +279,5 @@ def read_feature_bytes(what: str, data: bytes) -> dict[str, np.ndarray]:
 
 def check_label_array(what: str, label: np.ndarray, expected: int) -> None:
     check_shape(label.shape, (), f"{what}: 'label'", hint="a scalar int64, np.int64(label)")
-    check_dtype(label.dtype, "~iu", f"{what}: 'label'", hint="int64, the class id")
+    check_dtype(label.dtype, "int64", f"{what}: 'label'", hint="the class id as an int64 scalar, np.int64(label)")
     check_value(int(label), expected, f"{what}: 'label'")

@@ -61,10 +61,18 @@ class WrittenFile(_Part):
     array: str | None = None
 
 
+class ReadBack(_Part):
+    array: str
+    label: Any = None
+    label_type: str | None = None
+    features_dtype: str | None = None
+
+
 class SerializeReport(_Part):
     missing: str | None = None
     failure: Failure | None = None
     files: list[WrittenFile] = []
+    read_back: ReadBack | None = None  # the student's reader on the file written, whatever its format
 
 
 class ReadReport(_Part):

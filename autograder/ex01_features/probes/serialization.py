@@ -30,6 +30,25 @@ def listing(folder):
     return files
 
 
+def read_back(module, files):
+    """The student's own reader on the one file the serializer wrote (whatever its name and
+    format): what the file holds as far as the student's code can read it. The trusted side
+    uses it only when the file is not an .npz it can read as data (3.1 charges the format)."""
+    read = getattr(module, "load_features_and_class", None)
+    if read is None or len(files) != 1:
+        return None
+    try:
+        features, label = read(os.path.join("written", files[0]["path"]))
+        array = np.asarray(features)
+        if array.dtype.kind != "f":
+            return None
+        rt.save_array("read_back", array)
+        return {"array": "read_back", "label": label if isinstance(label, (int, float)) and not isinstance(label, bool)
+                else None, "label_type": type(label).__name__, "features_dtype": str(array.dtype)}
+    except Exception:
+        return None
+
+
 def probe(request):
     module = rt.import_student("feature_extraction_")
     result = {}
@@ -44,6 +63,7 @@ def probe(request):
         except Exception as error:
             report["failure"] = rt.describe_error(error)
         report["files"] = listing("written")
+        report["read_back"] = read_back(module, report["files"])
         result["serialize"] = report
     if serialize is not None:
         # A folder that does not exist yet: the serializer creates it.
