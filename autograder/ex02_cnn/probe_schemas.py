@@ -143,6 +143,7 @@ class MainResponse(_Response):
     stopped_after: int | None = None  # passes over its loaders, when the grader stopped a script still running
     data_argument: str | None = None  # the data folder as given on the command line (relative)
     training_passes: int | None = None  # passes over shuffling loaders (the training data)
+    max_epochs_handed: list[int | None] = []  # max_epochs of each call of the script's train()
 
 
 class Item(_Part):

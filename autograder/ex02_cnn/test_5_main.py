@@ -101,7 +101,9 @@ def test_training_script_runs(main_run, request):
     if response.get("failure") or response["exit_code"] != 0 or response.get("stopped_after"):
         fail(_explain(response))
     epochs = response.get("training_passes")
-    if epochs is not None and epochs > MAX_TRAINING_PASSES:
+    # main() handed --max-epochs on to train(): a train() that ignores it is 3.1's deduction.
+    handed_on = MAX_EPOCHS in (response.get("max_epochs_handed") or [])
+    if epochs is not None and epochs > MAX_TRAINING_PASSES and not handed_on:
         fail(f"python {response['training_file']} <data folder> {' '.join(ARGS)} went over its training data "
              f"{epochs} times; with {' '.join(ARGS)} a script trains for 2 epochs (about {MAX_TRAINING_PASSES} "
              "passes at most, a look at the first batch included): pass args.max_epochs on to train() as max_epochs")

@@ -44,11 +44,20 @@ def probe(request):
     # The data folder as a student types it from another folder: a path relative to the working
     # directory (run_script's), not to the script's own folder.
     argument = os.path.relpath(data, os.path.join(rt.ROOT, "_elsewhere"))
+    # The max_epochs main() hands to its train(): a train() that ignores it is 3.1's to charge.
+    handed = []
+
+    def watch(frame, event, arg):
+        if event == "call" and frame.f_code.co_name == "train" and len(handed) < 5 \
+                and os.path.basename(frame.f_code.co_filename).startswith("training_"):
+            value = frame.f_locals.get("max_epochs")
+            handed.append(value if isinstance(value, int) and not isinstance(value, bool) else None)
+
     with stop_after(runaway_script_passes(request["max_epochs"])) as passes, shuffled_passes() as training:
-        script = rt.run_script("training_", [argument, *request["args"]])
+        script = rt.run_script("training_", [argument, *request["args"]], watch=watch)
     response.update(exit_code=script["exit_code"], stdout=script["stdout"], stderr=script["stderr"],
                     stopped_after=passes.passes if passes.tripped else None, data_argument=argument,
-                    training_passes=training.passes)
+                    training_passes=training.passes, max_epochs_handed=handed)
     if "failure" in script:
         response["failure"] = script["failure"]
     return response
