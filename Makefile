@@ -77,17 +77,22 @@ $(VENV)/.installed: requirements.lock constraints.txt pyproject.toml
 data: setup
 	$(KIT) data --dataset $(DATASET) $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") $(if $(ARCHIVE),--archive "$(ARCHIVE)")
 
+# Only the options a TA set (and the executor's when it is not the default), so that the one
+# line `make grade` prints reads like the command it runs.
+GRADE_ARGS = --assignment $(ASSIGNMENT) --dataset $(DATASET) --jobs $(JOBS) \
+	$(if $(SUBMISSIONS),--submissions "$(SUBMISSIONS)") $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") \
+	$(if $(filter 1 yes true,$(FORCE)),--force) \
+	$(if $(WORKSHEET),--worksheet "$(WORKSHEET)") $(if $(GRADE_COLUMN),--grade-column "$(GRADE_COLUMN)") \
+	$(if $(FEEDBACK_COLUMN),--feedback-column "$(FEEDBACK_COLUMN)") \
+	$(if $(CANVAS_GRADEBOOK),--canvas-gradebook "$(CANVAS_GRADEBOOK)") \
+	$(if $(CANVAS_ASSIGNMENT),--canvas-assignment "$(CANVAS_ASSIGNMENT)") \
+	$(if $(filter-out threads,$(EXECUTOR)),--executor $(EXECUTOR) --slurm-cpus $(SLURM_CPUS) --slurm-mem-gb $(SLURM_MEM_GB)) \
+	$(if $(SLURM_PARTITION),--slurm-partition "$(SLURM_PARTITION)") $(if $(SLURM_TIME),--slurm-time $(SLURM_TIME)) \
+	$(if $(SLURM_ACCOUNT),--slurm-account "$(SLURM_ACCOUNT)")
+
 grade: setup
-	$(KIT) grade --assignment $(ASSIGNMENT) --dataset $(DATASET) --jobs $(JOBS) \
-	  $(if $(SUBMISSIONS),--submissions "$(SUBMISSIONS)") $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") \
-	  $(if $(filter 1 yes true,$(FORCE)),--force) \
-	  $(if $(WORKSHEET),--worksheet "$(WORKSHEET)") $(if $(GRADE_COLUMN),--grade-column "$(GRADE_COLUMN)") \
-	  $(if $(FEEDBACK_COLUMN),--feedback-column "$(FEEDBACK_COLUMN)") \
-	  $(if $(CANVAS_GRADEBOOK),--canvas-gradebook "$(CANVAS_GRADEBOOK)") \
-	  $(if $(CANVAS_ASSIGNMENT),--canvas-assignment "$(CANVAS_ASSIGNMENT)") \
-	  --executor $(EXECUTOR) --slurm-cpus $(SLURM_CPUS) --slurm-mem-gb $(SLURM_MEM_GB) \
-	  $(if $(SLURM_PARTITION),--slurm-partition "$(SLURM_PARTITION)") $(if $(SLURM_TIME),--slurm-time $(SLURM_TIME)) \
-	  $(if $(SLURM_ACCOUNT),--slurm-account "$(SLURM_ACCOUNT)")
+	@echo '$(KIT) grade $(strip $(GRADE_ARGS))'
+	@$(KIT) grade $(strip $(GRADE_ARGS))
 
 validate: setup
 	$(KIT) validate --assignment $(ASSIGNMENT) --jobs $(JOBS)
