@@ -128,8 +128,16 @@ def model_probe(grading: GradingContext, formula_cases, default_cases, forward_s
 
 @pytest.fixture(scope="session")
 def sigmoid_model(model_probe) -> bool:
-    """Whether the student's forward applies a sigmoid (charged by 2.10 alone): then test() is
-    judged on outputs in (0, 1) and the held-out outputs are read as probabilities (> 0.5)."""
+    """Whether the student's forward ends in a sigmoid (charged by 2.10 alone), so that its outputs
+    are probabilities: then test() is also judged on outputs in (0, 1) and the held-out outputs
+    are read as probabilities (> 0.5). A sigmoid inside the network (a gate) whose outputs are
+    not all in [0, 1] does not count: its outputs are logits."""
     settings = (model_probe.response or {}).get("settings") or []
-    return any(op.get("kind") == "sigmoid" for report in settings if isinstance(report, dict)
-               for op in report.get("ops") or [] if isinstance(op, dict))
+    for report in settings:
+        if not isinstance(report, dict) or not report.get("ran"):
+            continue
+        kinds = [op.get("kind") for op in report.get("ops") or [] if isinstance(op, dict)]
+        low, high = (report.get("eval_range") or [None, None])[:2]
+        if kinds and kinds[-1] == "sigmoid" and low is not None and 0.0 <= low and high <= 1.0:
+            return True
+    return False

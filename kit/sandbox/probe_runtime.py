@@ -102,6 +102,16 @@ def redirect_prefix(prefix: str, path: str) -> None:
     sys.meta_path.insert(0, _PrefixAlias(prefix, path))
 
 
+def alias_prefix(prefix: str) -> None:
+    """From now on, ``import <prefix><anything>`` finds the student's ``<prefix><name>.py`` (when
+    there is exactly one), without importing it now: only code that imports it runs it."""
+    try:
+        path = find_student_file(prefix)
+    except StudentCodeError:
+        return
+    sys.meta_path.append(_PrefixAlias(prefix, path))
+
+
 def find_student_file(prefix: str) -> str:
     matches = sorted(glob.glob(os.path.join(ROOT, f"{prefix}*.py")))
     if len(matches) != 1:

@@ -11,7 +11,7 @@ import numbers
 
 import _kit_data
 import _probe_runtime as rt
-from _model_support import model_module_or_stand_in
+from _model_support import import_training_module
 import torch
 from torch import nn
 
@@ -42,8 +42,7 @@ def describe(value):
 
 def probe(request):
     _kit_data.stand_in_when_unusable()  # a broken dataset file is part 3.1's to charge
-    model_module_or_stand_in()  # and a broken or unrenamed model import the model checks' and 5.1's
-    module = rt.import_student("training_")
+    module = import_training_module()  # and a broken or unrenamed model import the model checks' and 5.1's
     test = getattr(module, "test", None)
     if test is None:
         raise rt.StudentCodeError("training_<name>.py defines no function test")
