@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import inspect
 import numbers
+import sys
 
 import _probe_runtime as rt
 import torch
@@ -79,6 +80,17 @@ def import_training_module():
         if model_module_or_stand_in() is None:
             raise  # the model file imports: the training file's own problem
         return rt.import_student("training_")
+
+
+def model_module_for_training():
+    """(module, formula substituted, why the stand-ins were used or None) for a probe that trains
+    the student's model: the student's model module, or, when it cannot be imported, this very
+    module, whose ``MyCNNSystem`` is the stand-in (so that ``model_notes`` reports it as such)."""
+    unimportable = model_module_or_stand_in()
+    if unimportable:
+        return sys.modules[__name__], False, unimportable
+    module, substituted = load_model_module()
+    return module, substituted, None
 
 
 def load_model_module(*, alias: bool = True):

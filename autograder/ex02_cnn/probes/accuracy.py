@@ -12,14 +12,13 @@ there (``_runaway``), and the model is measured as it was then: not stopping is 
 to charge (3.1 to 3.6), and the accuracy of what it trained is this check's.
 """
 
-import importlib
 import os
 
 import _probe_runtime as rt
 import numpy as np
 import torch
 import _kit_data
-from _model_support import PREFIX, load_model_module, model_class_for, model_module_or_stand_in, model_notes
+from _model_support import model_class_for, model_module_for_training, model_notes
 from _runaway import RanAway, runaway_epochs, stop_after
 
 
@@ -32,11 +31,8 @@ def logits_of(model, features):
 
 def probe(request):
     _kit_data.stand_in_when_unusable()  # a broken dataset file is part 3.1's to charge
-    unimportable = model_module_or_stand_in()  # a model file that does not import: the stand-in
-    if unimportable:
-        model_module, formula_substituted = importlib.import_module(PREFIX + "stand_in"), False
-    else:
-        model_module, formula_substituted = load_model_module()
+    # A model file that does not import: the stand-in model (charged by the model checks).
+    model_module, formula_substituted, unimportable = model_module_for_training()
     training = rt.import_student("training_")
     train_loader = _kit_data.make_loader(os.path.join("data", "training"), request["batch_size"], shuffle=True,
                                          seed=request["seed"])
