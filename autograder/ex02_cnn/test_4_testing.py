@@ -30,7 +30,7 @@ def test_runs(grading, sigmoid_model):
     """(runs on logits, runs on probabilities or None, the probe's result). The runs on
     probabilities count only for a model whose forward ends in a sigmoid (charged by 2.10):
     its test() may read its outputs either way."""
-    result = grading.probe("testing", {"cases": TEST_CASES})
+    result = grading.probe("testing", {"cases": TEST_CASES, "probabilities": sigmoid_model})
     response = require(result, "running test() on a scripted model", partial=True, schema=TestingResponse)
     return response.get("cases", {}), response.get("cases_probabilities", {}) if sigmoid_model else None, result
 

@@ -46,9 +46,12 @@ def probe(request):
     test = getattr(module, "test", None)
     if test is None:
         raise rt.StudentCodeError("training_<name>.py defines no function test")
-    # Also on outputs in (0, 1) (sigmoid of the same logits): the trusted side judges those for a
-    # model whose forward ends in a sigmoid (charged by 2.10), whose test() reads probabilities.
-    return {"cases": run_cases(test, request, False), "cases_probabilities": run_cases(test, request, True)}
+    response = {"cases": run_cases(test, request, False)}
+    if request.get("probabilities"):
+        # Also on outputs in (0, 1), the sigmoid of the same logits: asked for a model whose forward
+        # ends in a sigmoid (charged by 2.10), whose test() may read probabilities.
+        response["cases_probabilities"] = run_cases(test, request, True)
+    return response
 
 
 def run_cases(test, request, probabilities):
