@@ -8,7 +8,7 @@ graders say what happened ("still training after 100 epochs with max_epochs=30")
 
 import contextlib
 
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, RandomSampler
 
 
 class RanAway(BaseException):
@@ -53,19 +53,35 @@ def stop_after(passes: int, *, only: DataLoader | None = None):
 
     ``only``: count that loader alone, the training loader when the grader built it. A
     train() that validates several times per epoch (loss, accuracy, ...) iterates the
-    validation loader more often than it trains, so only training passes are epochs. The
-    DataLoader class is patched because Python looks ``__iter__`` up on the type, not on the
-    instance; a loader that is not counted is iterated as usual.
+    validation loader more often than it trains, so only training passes are epochs.
     """
+    what = "the training data" if only is not None else "the data loaders"
+    with _counting(lambda loader: only is None or loader is only, limit=passes, what=what) as counter:
+        yield counter
+
+
+@contextlib.contextmanager
+def shuffled_passes():
+    """Counts the passes over shuffling data loaders (a RandomSampler: the training data) while
+    active, with no limit; a training script given ``--max-epochs 2`` makes about two."""
+    with _counting(lambda loader: isinstance(getattr(loader, "sampler", None), RandomSampler)) as counter:
+        yield counter
+
+
+@contextlib.contextmanager
+def _counting(counts, *, limit: int | None = None, what: str = ""):
+    """Count the passes over the loaders for which ``counts(loader)`` holds; past ``limit``, raise
+    RanAway. The DataLoader class is patched because Python looks ``__iter__`` up on the type,
+    not on the instance; a loader that is not counted is iterated as usual. Nests: the inner
+    counter calls the outer one's patch."""
     counter = PassCounter()
     original = DataLoader.__iter__
-    what = "the training data" if only is not None else "the data loaders"
 
     def counting_iter(this):
-        if only is None or this is only:
-            if counter.passes >= passes:
+        if counts(this):
+            if limit is not None and counter.passes >= limit:
                 counter.tripped = True
-                raise RanAway(f"still training after {passes} passes over {what}")
+                raise RanAway(f"still training after {limit} passes over {what}")
             counter.passes += 1
         return original(this)
 
@@ -74,24 +90,3 @@ def stop_after(passes: int, *, only: DataLoader | None = None):
         yield counter
     finally:
         DataLoader.__iter__ = original
-
-
-@contextlib.contextmanager
-def shuffled_passes():
-    """Counts the passes over shuffling data loaders (a RandomSampler: the training data) while
-    active, whatever else counts them; a training script given ``--max-epochs 2`` makes about two."""
-    from torch.utils.data import RandomSampler
-
-    counter = PassCounter()
-    counted = DataLoader.__iter__
-
-    def counting_iter(this):
-        if isinstance(getattr(this, "sampler", None), RandomSampler):
-            counter.passes += 1
-        return counted(this)
-
-    DataLoader.__iter__ = counting_iter
-    try:
-        yield counter
-    finally:
-        DataLoader.__iter__ = counted
