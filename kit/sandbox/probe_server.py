@@ -121,11 +121,14 @@ def _processes() -> list[int]:
     return alive
 
 
-def _tmp_entries(descend) -> list[tuple[str, bool]]:
-    """(path, is a folder) of what is on /tmp's own filesystem, parents first. Mount points
+def _tmp_entries(descend, root: str = "/tmp") -> list[tuple[str, bool]]:
+    """(path, is a folder) of what is on ``root``'s own filesystem, parents first. Mount points
     (bubblewrap's read-only binds) are left out; ``descend(path)`` says which folders to enter."""
-    device = os.lstat("/tmp").st_dev
-    found, folders = [], ["/tmp"]
+    try:
+        device = os.lstat(root).st_dev
+    except OSError:
+        return []
+    found, folders = [], [root]
     while folders:
         try:
             entries = list(os.scandir(folders.pop()))
@@ -151,9 +154,10 @@ def _tmp_layout() -> frozenset[str]:
     return frozenset(path for path, _ in _tmp_entries(descend=lambda path: True))
 
 
-def _empty_tmp(layout: frozenset[str]) -> None:
-    """Remove what probes left in /tmp, also inside the layout's folders, which stay."""
-    for path, folder in _tmp_entries(descend=lambda path: path in layout):
+def _empty_tmp(layout: frozenset[str], root: str = "/tmp") -> None:
+    """Remove what probes left in ``root`` (/tmp, or the sandbox's private /dev/shm that
+    DataLoader workers fill), also inside the layout's folders, which stay."""
+    for path, folder in _tmp_entries(descend=lambda path: path in layout, root=root):
         if path in layout:
             continue
         if folder:
@@ -163,23 +167,6 @@ def _empty_tmp(layout: frozenset[str]) -> None:
                 os.unlink(path)
             except OSError:
                 pass
-
-
-def _empty_shm() -> None:
-    """Remove what a probe's DataLoader workers left in the sandbox's private /dev/shm (its size
-    is shared by every probe of the submission)."""
-    try:
-        entries = list(os.scandir("/dev/shm"))
-    except OSError:
-        return
-    for entry in entries:
-        try:
-            if entry.is_dir(follow_symlinks=False):
-                shutil.rmtree(entry.path, ignore_errors=True)
-            else:
-                os.unlink(entry.path)
-        except OSError:
-            pass
 
 
 def run(request: dict, control: list[int], own_namespace: bool, tmp_layout: frozenset[str]) -> dict:
@@ -231,7 +218,7 @@ def run(request: dict, control: list[int], own_namespace: bool, tmp_layout: froz
         os.close(fd)
     if own_namespace:  # then /tmp and /dev/shm are the sandbox's own
         _empty_tmp(tmp_layout)
-        _empty_shm()
+        _empty_tmp(frozenset(), root="/dev/shm")
     return {
         "exit_code": os.waitstatus_to_exitcode(status),
         "timed_out": timed_out,
