@@ -58,12 +58,22 @@ def layout_problem(got: np.ndarray, expected: np.ndarray, n_samples: int, n_fft:
     return f"got shape {got_text}, expected {want} = (T, n_mels)"
 
 
+# Hop lengths a student may have written into the code instead of using the argument.
+COMMON_HOPS = (128, 256, 441, 512, 1024, 2048, 4096)
+
+
+def implied_hop(frames: int, n_samples: int, hop: int) -> int | None:
+    """The common hop length other than ``hop`` that gives ``frames`` frames (center=True), if any:
+    the usual cause of a wrong frame count is a hop length fixed in the code."""
+    return next((candidate for candidate in COMMON_HOPS
+                 if candidate != hop and frames == 1 + n_samples // candidate), None)
+
+
 def _implied_hop(frames: int, n_samples: int, hop: int) -> str:
-    """What hop length a frame count points to, when it is a round one: the usual slip is a fixed one."""
-    for candidate in (128, 256, 441, 512, 1024, 2048, 4096):
-        if candidate != hop and frames == 1 + n_samples // candidate:
-            return f" (your {frames} frames are what hop_length={candidate} gives: use the hop_length argument)"
-    return ""
+    candidate = implied_hop(frames, n_samples, hop)
+    if candidate is None:
+        return ""
+    return f" (your {frames} frames are what hop_length={candidate} gives: use the hop_length argument)"
 
 
 def missing_log_hint(got) -> str:
@@ -216,9 +226,6 @@ def check_audio(what: str, report: dict, arrays: dict, expected: np.ndarray, sr:
         elif got_sr == file_rate:
             hint = (" (the file's own rate): resample to the sr argument, e.g. librosa.load(path, sr=sr); "
                     "sr=None keeps the file's rate")
-        elif isinstance(got_sr, (int, float)) and not isinstance(got_sr, bool):
-            hint = (f", the rate asked for (this file is {file_rate} Hz): a fixed rate such as {got_sr:g} ignores "
-                    "the sr argument; pass it on, librosa.load(path, sr=sr)")
         else:
             hint = ""
         fail(f"{what} returned sr={got_sr!r}, expected sr={sr}{hint}")

@@ -64,8 +64,6 @@ class WrittenFile(_Part):
 class ReadBack(_Part):
     array: str
     label: Any = None
-    label_type: str | None = None
-    features_dtype: str | None = None
 
 
 class SerializeReport(_Part):

@@ -11,7 +11,7 @@ import dataclasses
 import numpy as np
 import pytest
 from probe_schemas import AudioFeaturesResponse
-from feature_checks import check_features, layout_problem, shape_text
+from feature_checks import check_features, implied_hop, layout_problem, shape_text
 
 from kit.grading.checks import GradingFailure, Scenarios, describe_failure
 from kit.grading.pytest_plugin import fail, note, require
@@ -57,44 +57,41 @@ def test_shape_time_by_mel(feature_run, signals, request):
 VALUE_SIGNALS = ("sweep", "noise", "speech", "music")
 
 
-# Hop lengths a student may have fixed instead of using the argument (2.1 and 2.4 charge that).
-FIXED_HOPS = (256, 441, 512, 1024, 2048)
-
-
 def _value_problem(feature_run, signals, name, log_mel=None):
     """Why the values for one signal are wrong (the feedback), or None when they are right.
 
     Values are compared after undoing what the shape test (2.1) charges: a transposed layout,
-    center=False, and a hop length fixed at another value (compared with the reference at the
-    hop the frame count shows)."""
+    center=False, and, given ``log_mel``, a hop length fixed in the code (compared with the
+    reference at the hop its frame count shows; 2.1 and 2.4 charge the hop)."""
     signal = signals[name]
     try:
         got = _features(feature_run, signals, name)
+    except GradingFailure as failure:
+        return str(failure)
+    try:
         check_features(signal.call(), got, signal.expected, len(signal.audio), signal.params.n_fft,
                        signal.params.hop_length, strict_layout=False)
+        return None
     except GradingFailure as failure:
-        other = _at_another_hop(signal, got if "got" in locals() else None, log_mel)
-        if other is not None:
-            hop, expected = other
-            try:
-                check_features(f"{signal.call()} (compared at hop_length={hop}, the hop its frame count shows)",
-                               got, expected, len(signal.audio), signal.params.n_fft, hop, strict_layout=False)
-            except GradingFailure as at_hop:
-                return str(at_hop)
-            return None
+        fixed = _fixed_hop(signal, got) if log_mel is not None else None
+        if fixed is None:
+            return str(failure)
+    expected = log_mel(signal.audio, dataclasses.replace(signal.params, hop_length=fixed))
+    try:
+        check_features(f"{signal.call()} (compared at hop_length={fixed}, the hop its frame count shows)", got,
+                       expected, len(signal.audio), signal.params.n_fft, fixed, strict_layout=False)
+    except GradingFailure as failure:
         return str(failure)
     return None
 
 
-def _at_another_hop(signal, got, log_mel):
-    """(hop, reference features at that hop) when ``got``'s frame count is what a fixed hop gives."""
-    if log_mel is None or got is None or got.ndim != 2 or signal.params.n_mels not in got.shape:
+def _fixed_hop(signal, got):
+    """The common hop length ``got``'s frame count shows (in either layout), other than the one asked for."""
+    mels = signal.params.n_mels
+    if got.ndim != 2 or mels not in got.shape:
         return None
-    frames = got.shape[1] if got.shape[0] == signal.params.n_mels else got.shape[0]
-    for hop in FIXED_HOPS:
-        if hop != signal.params.hop_length and frames == 1 + len(signal.audio) // hop:
-            return hop, log_mel(signal.audio, dataclasses.replace(signal.params, hop_length=hop))
-    return None
+    frames = got.shape[1] if got.shape[0] == mels else got.shape[0]
+    return implied_hop(frames, len(signal.audio), signal.params.hop_length)
 
 
 @pytest.mark.points(3)
