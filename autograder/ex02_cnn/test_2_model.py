@@ -106,7 +106,7 @@ def test_channel_layout_gives_the_same_logits(model_probe):
         with scenarios.scenario(_model(report)):
             _nothing_to_judge(report, "whether both layouts give the same logits")
             if report.get("channel_axis_added"):
-                fail(describe_failure(report["failures"].get("forward_3d"), doing=f"{_model(report)} on (B, T, F) input")
+                fail(describe_failure(report["failures"].get("forward_as_written"), doing=f"{_model(report)} on (B, T, F) input")
                      + "\nIt runs on (B, 1, T, F): forward must add the channel dimension itself when it is missing "
                      "(x = x.unsqueeze(1) when x.dim() == 3). The other checks gave your model (B, 1, T, F) input.")
             if "4d" in report.get("failures", {}):

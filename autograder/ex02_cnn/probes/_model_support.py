@@ -120,9 +120,8 @@ class StandInModel(nn.Module):
         return self.out(x.mean(dim=(2, 3)))
 
 
-def repair_linear(model, frames: int, mels: int, *, channel_axis: bool = False) -> list[str]:
-    """Resize every nn.Linear whose in_features does not fit its input on a (2, T, F) batch
-    (on (2, 1, T, F) with ``channel_axis``, for a forward that never adds it).
+def repair_linear(model, frames: int, mels: int) -> list[str]:
+    """Resize every nn.Linear whose in_features does not fit its input on a (2, T, F) batch.
 
     Returns what was resized ("fc: in_features 8640 -> 2160"); the model's mode is kept.
     """
@@ -145,7 +144,7 @@ def repair_linear(model, frames: int, mels: int, *, channel_axis: bool = False) 
     try:
         model.eval()
         with torch.no_grad():
-            model(torch.rand(2, 1, frames, mels) if channel_axis else torch.rand(2, frames, mels))
+            model(torch.rand(2, frames, mels))
     except Exception:
         pass
     finally:
@@ -201,11 +200,12 @@ def adding_channel_axis(model_class):
 
 
 def repairing(model_class, frames: int, mels: int):
-    """A subclass of the student's class whose instances resize a misfitting Linear when built."""
+    """A subclass of the student's class whose instances resize a misfitting Linear when built
+    (what was resized is in ``repaired_by_grader``)."""
     class Repaired(model_class):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
-            repair_linear(self, frames, mels)
+            self.repaired_by_grader = repair_linear(self, frames, mels)
 
     Repaired.__name__ = Repaired.__qualname__ = model_class.__name__
     return Repaired
@@ -250,19 +250,29 @@ def model_class_for(module, frames: int, mels: int):
     return StandInModel, f"MyCNNSystem(n_frames={frames}, n_mels={mels}) cannot run: {problem}"
 
 
+CHANNEL_NOTE = "added the channel axis to (B, T, F) batches (see 2.2)"
+DEFAULTS_NOTE = "passed the handout's defaults for the arguments it requires (see 2.4)"
+REPAIR_NOTE = "resized its Linear layer to fit (see 2.4)"
+
+
+def forward_adaptations(model_class, frames: int, mels: int):
+    """(class, changes) for a class whose forward fails on (B, T, F), least change first: the
+    channel axis added (charged by 2.2), a Linear resized to fit (2.4), both. Each change is
+    charged by its own check, so that the other checks still judge the student's own model."""
+    channel = adding_channel_axis(model_class)
+    yield channel, [CHANNEL_NOTE]
+    yield repairing(model_class, frames, mels), [REPAIR_NOTE]
+    yield repairing(channel, frames, mels), [CHANNEL_NOTE, REPAIR_NOTE]
+
+
 def adaptations(model_class, frames: int, mels: int):
-    """The student's class with the least change first: the handout's defaults for arguments it
-    requires (2.4), the channel axis added (2.2), a Linear resized to fit (2.4); each is charged
-    by its own check, so that the other checks still train and test the student's own model."""
-    for defaults in (False, True):
-        base = with_handout_defaults(model_class) if defaults else model_class
-        for channel in (False, True):
-            adapted = adding_channel_axis(base) if channel else base
-            changes = (["passed the handout's defaults for the arguments it requires (see 2.4)"] * defaults
-                       + ["added the channel axis to (B, T, F) batches (see 2.2)"] * channel)
-            if changes:
-                yield adapted, " and ".join(changes)
-            yield repairing(adapted, frames, mels), " and ".join(changes + ["resized its Linear layer to fit (see 2.4)"])
+    """(class, how) for a class that cannot run as written: ``forward_adaptations``, then the
+    same with the handout's defaults filled in for a constructor without them (2.4)."""
+    defaults = with_handout_defaults(model_class)
+    yield from ((adapted, " and ".join(changes)) for adapted, changes in forward_adaptations(model_class, frames, mels))
+    yield defaults, DEFAULTS_NOTE
+    yield from ((adapted, " and ".join([DEFAULTS_NOTE, *changes]))
+                for adapted, changes in forward_adaptations(defaults, frames, mels))
 
 
 # Operations that make up the network, by the name torch reports, and their kind.

@@ -13,7 +13,8 @@ import numbers
 
 import _probe_runtime as rt
 import torch
-from _model_support import OpRecorder, load_model_module, repair_linear, required_arguments, with_handout_defaults
+from _model_support import (CHANNEL_NOTE, REPAIR_NOTE, OpRecorder, forward_adaptations, load_model_module,
+                            required_arguments, with_handout_defaults)
 
 
 def formula_report(function, cases):
@@ -77,56 +78,48 @@ def one_setting(cls, setting):
         # A constructor without the handout's defaults is charged once (2.4); the other checks
         # judge the model built with them.
         report["defaults_filled"] = missing
-        model = step(report, "build_with_defaults", lambda: with_handout_defaults(cls)(**kwargs))
+        cls = with_handout_defaults(cls)
+        model = step(report, "build_with_defaults", lambda: cls(**kwargs))
         if model is not None:
             report["failures"]["build_as_written"] = report["failures"].pop("build")
     if model is None:
         return report
     generator = torch.Generator().manual_seed(0)
     x = torch.rand(batch, frames, mels, generator=generator)
-    recorder, holder = OpRecorder(), {}
+    holder = {}
 
-    def forward_train():
-        model.train()
-        with recorder:
-            holder["out"] = model(x)
-
-    executed = step(report, "forward", lambda: executed_modules(model, forward_train))
-    report["ops"] = recorder.ops
-    channel = False
-    if executed is None:
-        # A forward that never adds the channel axis runs on (B, 1, T, F): that is charged once
-        # (2.2), and the other checks judge the model on the input it takes.
-        failed_3d = report["failures"].pop("forward")
-        x, recorder = x.unsqueeze(1), OpRecorder()
-        executed = step(report, "forward", lambda: executed_modules(model, forward_train))
-        report["ops"] = recorder.ops
-        channel = executed is not None
-        if not channel:
-            report["failures"]["forward"] = failed_3d
-            x = x[:, 0]
-        report["failures"]["forward_3d"] = failed_3d
-    if executed is None:
-        # Charged once (2.4); if only a Linear layer's in_features is wrong, resize it and
-        # let the other checks judge the rest of the model (with the channel axis added, when
-        # that is what it takes).
-        for channel in (False, True):
-            report["repaired"] = repair_linear(model, frames, mels, channel_axis=channel)
-            if report["repaired"]:
-                break
-        if not report["repaired"]:
-            report.get("failures", {}).pop("forward_3d", None)
-            return report
-        x = x.unsqueeze(1) if channel else x
-        report["failures"]["forward_as_written"] = report["failures"].pop("forward")
+    def recorded_forward(candidate):
+        """The modules a train-mode forward of ``candidate`` on ``x`` executed, and its operations."""
         recorder = OpRecorder()
-        executed = step(report, "forward", lambda: executed_modules(model, forward_train))
-        report["ops"] = recorder.ops
+
+        def forward_train():
+            candidate.train()
+            with recorder:
+                holder["out"] = candidate(x)
+
+        return step(report, "forward", lambda: executed_modules(candidate, forward_train)), recorder.ops
+
+    executed, report["ops"] = recorded_forward(model)
+    changes = []
+    if executed is None:
+        # The student's class adapted, least change first (_model_support.forward_adaptations):
+        # each change is charged by its own check, and the others judge the model that runs.
+        as_written = report["failures"].pop("forward")
+        for adapted, how in forward_adaptations(cls, frames, mels):
+            candidate = step(report, "build_adapted", lambda: adapted(**kwargs))
+            if candidate is not None:
+                executed, ops = recorded_forward(candidate)
+                if executed is not None:
+                    model, report["ops"], changes = candidate, ops, how
+                    break
+            report["failures"].pop("build_adapted", None)
+            report["failures"].pop("forward", None)
         if executed is None:
+            report["failures"]["forward"] = as_written
             return report
-    if not channel:
-        report.get("failures", {}).pop("forward_3d", None)
-    report["channel_axis_added"] = channel
+        report["failures"]["forward_as_written"] = as_written
+    report["channel_axis_added"] = CHANNEL_NOTE in changes
+    report["repaired"] = getattr(model, "repaired_by_grader", []) if REPAIR_NOTE in changes else []
     report["ran_as_written"] = not report.get("repaired") and not report.get("defaults_filled")
     out = holder["out"]
     shape = step(report, "forward", lambda: output_shape(out))
@@ -153,8 +146,7 @@ def one_setting(cls, setting):
     def eval_checks():
         model.eval()
         with torch.no_grad():
-            many = torch.rand(16, frames, mels, generator=generator)
-            many = model(many.unsqueeze(1) if channel else many)
+            many = model(torch.rand(16, frames, mels, generator=generator))
             report["eval_range"] = [float(many.min()), float(many.max())]
             report["eval_spread"] = float((many.max() - many.min()).abs())
             c, d = model(x), model(x)
@@ -165,11 +157,6 @@ def one_setting(cls, setting):
     def four_d():
         # Same seed for both passes: a dropout that wrongly acts in eval mode is 2.9's, not this check's.
         model.eval()
-        if channel:  # (B, T, F) failed (failures["forward_3d"]): 2.2 judges that
-            with torch.no_grad():
-                report["shape_4d"] = output_shape(model(x))
-            report["same_4d"] = False
-            return
         with torch.no_grad():
             torch.manual_seed(3)
             out3 = model(x)
