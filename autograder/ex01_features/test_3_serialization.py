@@ -96,6 +96,8 @@ def test_file_holds_features_and_label(serialization, request):
                       "load_features_and_class reads it")
         check_shape(features.shape, case.features.shape, f"{what}, read by your reader: features",
                     hint="the array as given, time x mel")
+        check_dtype(features.dtype, "float32", f"{what}, read by your reader: features",
+                    hint="store them as float32 whatever they are given in: np.asarray(features, dtype=np.float32)")
         if not np.array_equal(features.astype(np.float64), case.features.astype(np.float64)):
             fail(f"{what}, read by your reader: the features differ from the array given")
         if back.get("label") != case.label:
