@@ -16,6 +16,8 @@ GRADE_COLUMN ?=
 FEEDBACK_COLUMN ?=
 CANVAS_GRADEBOOK ?=
 CANVAS_ASSIGNMENT ?=
+ADJUSTMENTS ?=
+SIMILARITY_BOILERPLATE ?=
 JOBS ?= 1
 EXECUTOR ?= threads
 SLURM_PARTITION ?=
@@ -31,6 +33,7 @@ SEED ?= 0
 help:
 	@echo "make grade      grade the example submissions (or SUBMISSIONS=dir-or-LMS-zip [DATASET=gtzan DATA_DIR=...] [JOBS=n] [FORCE=1] [ASSIGNMENT=ex01_features])"
 	@echo "                back into the LMS: [WORKSHEET=Grades-....csv [GRADE_COLUMN=... FEEDBACK_COLUMN=...]] [CANVAS_GRADEBOOK=export.csv] [CANVAS_ASSIGNMENT='Name (id)']"
+	@echo "                corrections: grades/<assignment>/adjustments.csv (or ADJUSTMENTS=file); SIMILARITY_BOILERPLATE=<course files folder>"
 	@echo "                on a cluster: EXECUTOR=slurm [JOBS=jobs queued at once] [SLURM_PARTITION=... SLURM_CPUS=2 SLURM_MEM_GB=8 SLURM_TIME=minutes SLURM_ACCOUNT=...]"
 	@echo "make validate   grade the graders: single-change variants of the reference (ASSIGNMENT=... JOBS=n)"
 	@echo "make test       run the kit's own tests"
@@ -86,6 +89,8 @@ GRADE_ARGS = --assignment $(ASSIGNMENT) --dataset $(DATASET) --jobs $(JOBS) \
 	$(if $(FEEDBACK_COLUMN),--feedback-column "$(FEEDBACK_COLUMN)") \
 	$(if $(CANVAS_GRADEBOOK),--canvas-gradebook "$(CANVAS_GRADEBOOK)") \
 	$(if $(CANVAS_ASSIGNMENT),--canvas-assignment "$(CANVAS_ASSIGNMENT)") \
+	$(if $(ADJUSTMENTS),--adjustments "$(ADJUSTMENTS)") \
+	$(if $(SIMILARITY_BOILERPLATE),--similarity-boilerplate "$(SIMILARITY_BOILERPLATE)") \
 	$(if $(filter-out threads,$(EXECUTOR)),--executor $(EXECUTOR) --slurm-cpus $(SLURM_CPUS) --slurm-mem-gb $(SLURM_MEM_GB)) \
 	$(if $(SLURM_PARTITION),--slurm-partition "$(SLURM_PARTITION)") $(if $(SLURM_TIME),--slurm-time $(SLURM_TIME)) \
 	$(if $(SLURM_ACCOUNT),--slurm-account "$(SLURM_ACCOUNT)")
@@ -99,7 +104,8 @@ validate: setup
 
 # pytest-xdist: one worker per core (at most 4), a module's tests in one worker (tests/conftest.py).
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 4 ? n : 4 )))
-PYTEST := $(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+# -rs: a skipped test says why (the Slurm tests need root and apt).
+PYTEST := $(PY) -m pytest -q -rs -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 test: setup
 	$(PYTEST)

@@ -6,6 +6,7 @@ grade; the LMS plumbing is the same for every assignment), then a regrade after 
 import csv
 import io
 import json
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -117,16 +118,104 @@ def test_moodle_feedback_zip_has_a_folder_per_student_named_as_in_the_download(m
             assert "Score:" in page and "<html" in page
 
 
-def test_worksheet_with_another_maximum_grade_is_refused_with_what_to_do(moodle, tmp_path):
+def _grade_again(root, out_name, *args):
+    """Publish the fixture's graded batch again into a copy of its output (nothing is regraded)."""
+    shutil.copytree(root / "out", root / out_name, dirs_exist_ok=True)
+    return subprocess.run(
+        [sys.executable, "-m", "kit", "grade", "--assignment", ASSIGNMENT, "--jobs", "2", "--submissions",
+         str(root / "CS101-Lab 1 features-1234.zip"), "--out", str(root / out_name), *args],
+        capture_output=True, text=True, cwd=REPO)
+
+
+def test_the_worksheet_maximum_grade_is_the_grade_scale(moodle, tmp_path):
     root, _, _ = moodle
     worksheet = tmp_path / "Grades.csv"
     worksheet.write_text(WORKSHEET.replace("100.00", "10.00"))
-    process = subprocess.run(
-        [sys.executable, "-m", "kit", "grade", "--assignment", ASSIGNMENT, "--submissions",
-         str(root / "CS101-Lab 1 features-1234.zip"), "--worksheet", str(worksheet), "--out", str(root / "out")],
-        capture_output=True, text=True, cwd=REPO)
+    process = _grade_again(root, "out-scale10", "--worksheet", str(worksheet))
+    assert process.returncode == 0, process.stderr[-3000:]
+    assert "grade scale: the worksheet's maximum grade, 10 (not config.toml's max_grade 100)" in process.stderr
+    out = root / "out-scale10" / ASSIGNMENT
+    rows = list(csv.reader(io.StringIO((out / "moodle_grading_worksheet.csv").read_text())))
+    grades = {row[0]: row[4] for row in rows[1:]}
+    emma = _results(out, "emma_berg_103")
+    assert grades["Participant 101"] == "10.00"
+    assert grades["Participant 103"] == f"{lms_grade(emma['score'], max_total(emma), 10):.2f}" != "10.00"
+    assert "x 10, rounded" in (out / "report.md").read_text()
+    assert "/ 10)" in (out / "emma_berg_103" / "feedback.html").read_text()
+
+
+def test_a_worksheet_whose_rows_disagree_on_the_maximum_is_refused_before_grading(moodle, tmp_path):
+    root, _, _ = moodle
+    worksheet = tmp_path / "Grades.csv"
+    worksheet.write_text(WORKSHEET.replace("100.00", "10.00", 1))
+    process = _grade_again(root, "out-mixed", "--worksheet", str(worksheet))
     assert process.returncode != 0
-    assert "maximum grade is 10.00" in process.stderr and "max_grade" in process.stderr
+    message = " ".join(process.stderr.split())
+    assert "disagree on the maximum grade (10.00 for Participant 101, 100.00 for Participant 102)" in message
+    assert "grading" not in process.stderr.split("disagree")[0]
+
+
+ADJUSTMENTS = (
+    "student,test,change,reason\n"
+    "emma_berg_103,2.2,+1.5,\"regrade request: the log is taken in compute_features(), line 41\"\n"
+    "participant_7714,total,-10%,late by two days\n"
+)
+
+
+def test_ta_adjustments_reach_feedback_sheet_report_and_moodle_and_survive_a_regrade(moodle, tmp_path):
+    root, _, _ = moodle
+    adjustments = tmp_path / "adjustments.csv"
+    adjustments.write_text(ADJUSTMENTS)
+    worksheet = root / "Grades-CS101-Lab 1 features-1234.csv"
+    process = _grade_again(root, "out-adjusted", "--adjustments", str(adjustments), "--worksheet", str(worksheet))
+    assert process.returncode == 0, process.stderr[-3000:]
+    assert "2 adjustment(s) from" in process.stderr
+    out = root / "out-adjusted" / ASSIGNMENT
+    emma, anon = _results(out, "emma_berg_103"), _results(out, "participant_7714")
+    assert emma["score"] == 23 and anon["score"] == 26, "results.json stays what the autograder measured"
+
+    def check():
+        with open(out / "grades.csv", newline="") as handle:
+            rows = {row["submission"]: row for row in csv.DictReader(handle)}
+        assert float(rows["emma_berg_103"]["total"]) == 24.5 and float(rows["participant_7714"]["total"]) == 23.4
+        assert float(rows["jose_nunez_101"]["total"]) == 26 and rows["jose_nunez_101"]["adjustments"] == ""
+        assert rows["emma_berg_103"]["adjustments"] == (
+            "test 2.2: 0 -> 1.5 (+1.5): regrade request: the log is taken in compute_features(), line 41")
+        feedback = (out / "emma_berg_103" / "feedback.md").read_text()
+        assert "**Score: 24.5 / 26**" in feedback and "- test 2.2: 0 -> 1.5 (+1.5): regrade request" in feedback
+        assert "Adjusted by your TA: 0 -> 1.5 (+1.5)" in feedback.split("## 2.2")[1].split("## 2.3")[0]
+        page = (out / "participant_7714" / "feedback.html").read_text()
+        assert "total: 26 -&gt; 23.4 (-10%): late by two days" in page and "Score: 23.4 / 26" in page
+        report = (out / "report.md").read_text()
+        assert "## Adjustments by the TA (2)" in report and "- participant_7714: total: 26 -> 23.4" in report
+        assert "participant_7714: total: 26 -&gt; 23.4" in (out / "report.html").read_text()
+        sheet = {row[0]: row for row in csv.reader(io.StringIO((out / "moodle_grading_worksheet.csv").read_text()))}
+        assert sheet["Participant 7714"][4] == "90.00" and sheet["Participant 103"][4] == f"{24.5 / 26 * 100:.2f}"
+        assert "Adjusted by your TA: total: 26 -> 23.4 (-10%): late by two days" in sheet["Participant 7714"][9]
+
+    check()
+    regrade = subprocess.run(
+        [sys.executable, "-m", "kit", "grade", "--assignment", ASSIGNMENT, "--jobs", "2", "--force", "--submissions",
+         str(root / "CS101-Lab 1 features-1234.zip"), "--out", str(root / "out-adjusted"),
+         "--adjustments", str(adjustments), "--worksheet", str(worksheet)], capture_output=True, text=True, cwd=REPO)
+    assert regrade.returncode == 0, regrade.stderr[-3000:]
+    assert "changed by the regrade" not in regrade.stderr  # the adjustments are not a change of the grading
+    check()
+
+
+@pytest.mark.parametrize("line, message", [
+    ("emma_berg_13,2.2,+1,typo in the name", "no submission named 'emma_berg_13' (did you mean emma_berg_103?)"),
+    ("emma_berg_103,9.9,+1,no such test", "ex01_features has no test '9.9'"),
+    ("emma_berg_103,2.2,plus one,not a number", "change 'plus one' is neither points"),
+])
+def test_an_adjustment_naming_an_unknown_student_or_test_stops_the_run_before_grading(moodle, tmp_path, line, message):
+    root, _, _ = moodle
+    adjustments = tmp_path / "adjustments.csv"
+    adjustments.write_text("student,test,change,reason\n" + line + "\n")
+    process = _grade_again(root, "out-bad-adjustment", "--adjustments", str(adjustments), "--force")
+    assert process.returncode != 0
+    assert f"{adjustments}, line 2: {message}" in " ".join(process.stderr.split()), process.stderr[-2000:]
+    assert "grading 3 submission(s)" not in process.stderr
 
 
 def test_regrade_reports_exactly_the_student_whose_submission_changed(moodle):
@@ -179,3 +268,24 @@ def test_canvas_download_and_gradebook(tmp_path):
         document = _results(out, ident)
         assert row[5] == f"{lms_grade(document['score'], max_total(document), 100):.2f}", idents[key]
     assert float(by_id["1001"][5]) == 100.0 and float(by_id["1003"][5]) < 100.0
+
+
+def test_a_second_section_graded_into_the_same_folder_gets_its_own_sheet_report_and_lms_files(moodle):
+    """grades.csv, the report and the LMS files describe the run's SUBMISSIONS; the first section's
+    results stay on disk and the report says where."""
+    root, _, _ = moodle
+    shutil.copytree(root / "out", root / "out-sections", dirs_exist_ok=True)
+    section_b = _moodle_zip(root / "CS101-Lab 1 features-section-B.zip",
+                            {"Lena Koch_205_assignsubmission_file_": ("feature_extraction_lena.py", GOOD)})
+    process = grade("--submissions", str(section_b), "--out", str(root / "out-sections"))
+    out = root / "out-sections" / ASSIGNMENT
+    with open(out / "grades.csv", newline="") as handle:
+        assert [row["submission"] for row in csv.DictReader(handle)] == ["lena_koch_205"]
+    report = " ".join((out / "report.md").read_text().split())
+    assert "1 submissions graded" in report
+    assert f"3 other graded submission(s) from earlier runs stay in {out}" in report
+    rows = list(csv.reader(io.StringIO((out / "moodle_grading_worksheet.csv").read_text())))
+    assert [row[0] for row in rows[1:]] == ["Participant 205"]
+    with zipfile.ZipFile(out / "moodle_feedback_files.zip") as archive:
+        assert {name.split("/")[0] for name in archive.namelist()} == {"Lena Koch_205_assignsubmission_file_"}
+    assert (out / "emma_berg_103" / "results.json").is_file(), process.stderr[-2000:]

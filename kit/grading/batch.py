@@ -5,8 +5,8 @@ Output, under ``<out>/<assignment>/``:
 - ``<submission>/results.json``: Gradescope schema, written atomically and last;
 - ``<submission>/feedback.md``: what the student reads;
 - ``<submission>/files/``: the staged files that were graded;
-- ``grades.csv``: rebuilt from every results.json on disk after each submission, so a killed
-  batch loses nothing already graded (the reports and LMS files: ``kit/grading/publish.py``).
+- ``grades.csv``: rebuilt from the results.json on disk of the batch's submissions after each
+  one, so a killed batch loses nothing already graded (the reports and LMS files: ``kit/grading/publish.py``).
 
 A submission whose results.json exists is skipped unless ``force``; a regrade first keeps the
 results it replaces in ``<submission>/history/`` (``kit/grading/regrade.py``).
@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +45,7 @@ class Outcome:
     max_score: float | None
     seconds: float
     status: str  # graded | skipped | grader-error
+    note: str = ""  # a grader error's reason, in a line, for the console and the report
 
 
 def run_graders(
@@ -108,9 +109,12 @@ def grade_submission(
     return Outcome(ident, final["score"], max_total(final), time.monotonic() - started, "graded")
 
 
-def collect(out: Path) -> dict[str, dict]:
+def collect(out: Path, idents: set[str] | None = None) -> dict[str, dict]:
+    """The results on disk under ``out``: of ``idents`` only (a run's submissions), or all of them."""
     documents = {}
     for path in sorted(out.glob("*/results.json")):
+        if idents is not None and path.parent.name not in idents:
+            continue
         try:
             documents[path.parent.name] = json.loads(path.read_text())
         except (OSError, json.JSONDecodeError):
@@ -130,10 +134,11 @@ def grade_batch(
     force: bool = False,
     console: Console | None = None,
     cluster: ClusterOptions | None = None,
+    adjust: Callable[[dict[str, dict]], dict[str, dict]] | None = None,
 ) -> list[Outcome]:
     """Grade ``submissions`` into ``out``, ``jobs`` at a time: in threads of this process, or as
     cluster jobs (``cluster``, :mod:`kit.grading.cluster`). ``probe_jobs`` per submission
-    defaults to :func:`probe_jobs_for`."""
+    defaults to :func:`probe_jobs_for`; ``adjust`` applies the TA's adjustments to the grade sheet."""
     console = console or Console(stderr=True)
     out.mkdir(parents=True, exist_ok=True)
     outcomes: list[Outcome] = []
@@ -150,18 +155,22 @@ def grade_batch(
         ended = _in_threads(config, todo, out, view, dataset, jobs, per_submission)
     else:
         ended = (_job_outcome(job, out) for job in run_as_jobs(cluster, config, todo, out, view, dataset, jobs,
-                                                              per_submission))
+                                                              per_submission, say=console.print))
     columns = (TextColumn("[bold]grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("{task.description}"))
+    # The sheet describes this run's submissions: another section's results in ``out`` stay on disk.
+    this_run = {ident for ident, _ in submissions}
+    adjust = adjust or (lambda documents: documents)
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task("", total=len(todo))
         for outcome in ended:
             outcomes.append(outcome)
-            score = "error" if outcome.score is None else f"{outcome.score:g}/{outcome.max_score:g}"
+            score = f"error ({outcome.note or 'see grader-error.log'})" if outcome.score is None \
+                else f"{outcome.score:g}/{outcome.max_score:g}"
             progress.console.print(f"  {outcome.submission}: {score} ({outcome.seconds:.0f} s)")
             progress.update(task, advance=1, description=f"last: {outcome.submission}")
-            write_grades_csv(out / "grades.csv", collect(out))
-    write_grades_csv(out / "grades.csv", collect(out))
+            write_grades_csv(out / "grades.csv", adjust(collect(out, this_run)))
+    write_grades_csv(out / "grades.csv", adjust(collect(out, this_run)))
     return outcomes
 
 
@@ -183,6 +192,7 @@ def _job_outcome(job: EndedJob, out: Path) -> Outcome:
     try:
         return Outcome(**json.loads(outcome_path(out, job.ident).read_text()))
     except (OSError, ValueError, TypeError):
+        reason = job.reason or f"the grading job ended ({job.state}) before it finished"
         atomic_write_text(out / job.ident / "grader-error.log",
-                          f"the grading job ended ({job.state}) before it finished; the end of its log:\n{job.stderr}")
-        return Outcome(job.ident, None, None, job.seconds, "grader-error")
+                          f"{reason}; graded again on the next run. The end of its log:\n{job.stderr}")
+        return Outcome(job.ident, None, None, job.seconds, "grader-error", reason)

@@ -12,7 +12,8 @@ from pathlib import Path
 from rich.console import Console
 
 from kit.data.manifest import SPLIT_FOLDERS
-from kit.grading import intake
+from kit.grading import adjustments, intake
+from kit.grading.adjustments import Adjustment, apply_all
 from kit.grading.batch import collect, grade_batch
 from kit.grading.cluster import ClusterOptions
 from kit.grading.config import REPO, AssignmentConfig, load_config
@@ -52,6 +53,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     cluster.add_argument("--slurm-time", type=int, metavar="MINUTES",
                          help="time limit per job (sbatch --time; default: the assignment's submission timeout + 10)")
     cluster.add_argument("--slurm-account", help="the account to charge (sbatch --account)")
+    parser.add_argument("--adjustments", type=Path,
+                        help="the TA's corrections (student,test,change,reason; kit/grading/adjustments.py); "
+                             "default: grades/<assignment>/adjustments.csv when it exists")
+    parser.add_argument("--similarity-boilerplate", type=Path, action="append", default=[],
+                        help="a folder of the course's own distributed files that similarity subtracts (repeatable)")
     lms = parser.add_argument_group("LMS (grades and feedback back into Moodle or Canvas)")
     lms.add_argument("--worksheet", type=Path, help="Moodle's grading worksheet (Grades-....csv) to fill in")
     lms.add_argument("--grade-column", help="the worksheet's grade column, if its headers are not in English")
@@ -98,9 +104,14 @@ def run(args: argparse.Namespace) -> int:
     for given in (args.worksheet, args.canvas_gradebook):
         if given is not None and not given.is_file():
             raise SystemExit(f"{given} does not exist")
+    max_grade = config.max_grade
     if args.worksheet is not None:  # its problems (columns, maximum grade) are found before grading, not after
-        moodle.read_worksheet(args.worksheet, max_grade=config.max_grade, grade_column=args.grade_column,
-                              feedback_column=args.feedback_column)
+        worksheet = moodle.read_worksheet(args.worksheet, grade_column=args.grade_column,
+                                          feedback_column=args.feedback_column)
+        if worksheet.maximum_grade is not None:
+            max_grade = worksheet.maximum_grade
+            console.print(f"grade scale: the worksheet's maximum grade, {max_grade:g}"
+                          + ("" if max_grade == config.max_grade else f" (not config.toml's max_grade {config.max_grade:g})"))
     students = {}
     if args.submissions is not None:
         download = open_download(args.submissions, args.out.parent / "downloads")
@@ -113,6 +124,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         submissions = example_sources(config)
     out = args.out / config.id
+    corrections = _adjustments(config, args, {ident for ident, _ in submissions}, out)
     where = "" if args.executor == "threads" else f" as {args.executor} jobs"
     console.print(f"grading {len(submissions)} submission(s) of {config.id} on {args.dataset}, "
                   f"{args.jobs} at a time{where}, into {out}")
@@ -120,23 +132,39 @@ def run(args: argparse.Namespace) -> int:
         executor=args.executor, partition=args.slurm_partition, cpus=args.slurm_cpus, mem_gb=args.slurm_mem_gb,
         time_min=args.slurm_time, account=args.slurm_account)
     outcomes = grade_batch(config, submissions, out, view=view, dataset=args.dataset, jobs=args.jobs,
-                           probe_jobs=args.probe_jobs, force=args.force, console=console, cluster=cluster)
-    errors = [o.submission for o in outcomes if o.status == "grader-error"]
+                           probe_jobs=args.probe_jobs, force=args.force, console=console, cluster=cluster,
+                           adjust=lambda documents: apply_all(documents, corrections))
+    errors = [f"{o.submission}: {o.note}" if o.note else o.submission for o in outcomes if o.status == "grader-error"]
     # Imported here: its pictures need matplotlib (0.4 s), which grading one submission does not.
     from kit.grading.publish import LmsOptions, publish
 
-    graded = {ident for ident, _ in submissions}
-    documents = {ident: doc for ident, doc in collect(out).items() if ident in graded}
+    documents = collect(out, {ident for ident, _ in submissions})
     options = LmsOptions(worksheet=args.worksheet, grade_column=args.grade_column,
                          feedback_column=args.feedback_column, canvas_gradebook=args.canvas_gradebook,
                          canvas_assignment=args.canvas_assignment)
-    publish(config, out, documents, errors=errors, students=students, options=options, console=console)
+    publish(config, out, documents, errors=errors, students=students, options=options, console=console,
+            adjustments=corrections, max_grade=max_grade, boilerplate=args.similarity_boilerplate)
     console.print(f"results: {out}/<submission>/results.json, feedback.md and feedback.html; {out}/grades.csv; "
                   f"{out}/report.md and report.html; {out}/similarity.html")
     if errors:
         console.print(f"[red]not graded because the grader failed: {', '.join(errors)} (see grader-error.log)")
         return 1
     return 0
+
+
+def _adjustments(config: AssignmentConfig, args: argparse.Namespace, this_run: set[str], out: Path) -> list[Adjustment]:
+    """The TA's adjustments file, checked before grading: every line must name a test of the
+    assignment and a submission of this run or one graded before."""
+    path = args.adjustments or adjustments.default_path(config)
+    if not path.is_file():
+        if args.adjustments is not None:
+            raise SystemExit(f"ADJUSTMENTS: {path} does not exist")
+        return []
+    found = adjustments.read(path, config)
+    adjustments.check_students(found, this_run | {p.parent.name for p in out.glob("*/results.json")}, path)
+    applied = [a for a in found if a.student in this_run]
+    Console(stderr=True).print(f"{len(applied)} adjustment(s) from {path} applied after grading")
+    return applied
 
 
 def _grade_one(config: AssignmentConfig, args: argparse.Namespace, view: Path | None, console: Console) -> int:

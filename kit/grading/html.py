@@ -5,6 +5,7 @@ e-mail attachments and as Moodle feedback files."""
 from __future__ import annotations
 
 import base64
+import hashlib
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -12,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from kit.files import atomic_write_bytes, atomic_write_text
 from kit.grading import pictures
 from kit.grading.report import TOP_PAIRS, Summary
-from kit.grading.results import file_problems, max_total
+from kit.grading.results import describe_adjustment, file_problems, max_total
 from kit.lms import lms_grade
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -38,6 +39,7 @@ def feedback_page(submission: str, document: dict, *, title: str, max_grade: flo
         title=title, submission=submission, score=document["score"], max_score=max_total(document),
         grade=f"{lms_grade(document['score'], max_total(document), max_grade):.2f}", max_grade=max_grade,
         intake=intake, problems=file_problems(document), tests=document["tests"], curve_png=_b64(curve_png),
+        adjustments=[describe_adjustment(note) for note in document.get("adjustments", [])],
         confusion=accuracy_extra(document).get("heldout_confusion"))
 
 
@@ -53,13 +55,17 @@ def write_student_pages(folder: Path, submission: str, document: dict, *, title:
     """
     page_path, curve_path = folder / "feedback.html", folder / "training_curve.png"
     sources = [folder / "results.json", Path(__file__), Path(pictures.__file__), *TEMPLATES.glob("*.j2")]
-    if page_path.is_file() and page_path.stat().st_mtime >= _newest(p for p in sources if p.exists()):
+    # What the page shows besides results.json: the TA's adjustments and the grade scale.
+    key = "<!-- " + hashlib.sha256(repr((document.get("adjustments"), document["score"], title, max_grade))
+                                   .encode()).hexdigest() + " -->\n"
+    if page_path.is_file() and page_path.stat().st_mtime >= _newest(p for p in sources if p.exists()) \
+            and page_path.read_text(encoding="utf-8").endswith(key):
         files = {"feedback.html": page_path.read_bytes()}
         if curve_path.is_file():
             files["training_curve.png"] = curve_path.read_bytes()
         return files
     curve = pictures.training_curve(accuracy_extra(document).get("training_curve"))
-    page = feedback_page(submission, document, title=title, max_grade=max_grade, curve_png=curve)
+    page = feedback_page(submission, document, title=title, max_grade=max_grade, curve_png=curve) + key
     files = {"feedback.html": page.encode()}
     if curve is not None:
         atomic_write_bytes(curve_path, curve)
@@ -77,6 +83,7 @@ def write_report_html(path: Path, summary: Summary) -> None:
     page = _ENVIRONMENT.get_template("report.html.j2").render(
         title=summary.config.title, assignment=summary.config.id, summary=summary.headline(),
         changes=summary.changes, errors=summary.errors, timeouts=summary.timeouts(), lms_notes=summary.lms_notes,
+        scope=summary.scope(str(path.parent)), adjustments=summary.adjustments(), boilerplate=summary.boilerplate,
         histogram_png=_b64(pictures.score_histogram([row["score"] for row in students], top)),
         pass_rate_png=_b64(pictures.pass_rates([(r["test"][:48], r["passed"] / r["graded"]) for r in rates])),
         times_png=_b64(pictures.grading_times([(row["submission"], row["seconds"]) for row in students])),

@@ -1,6 +1,6 @@
 """Everything a batch hands back, rebuilt from the results on disk after grading.
 
-Per student: ``feedback.html`` with their training curve (``training_curve.png``) and held-out
+Per student: ``feedback.md`` and ``feedback.html`` (with the TA's adjustments) with their training curve (``training_curve.png``) and held-out
 confusion counts. For the TA: ``report.md``, ``report.html``, ``similarity.html``, the regrade
 diff, and the files the LMS imports: Moodle's filled grading worksheet and feedback-files zip,
 or Canvas's gradebook CSV. Rebuilt whole on every run, so a killed or partial batch leaves
@@ -14,10 +14,12 @@ from pathlib import Path
 
 from rich.console import Console
 
+from kit.files import atomic_write_text
 from kit.grading import html, regrade, similarity
+from kit.grading.adjustments import Adjustment, apply_all
 from kit.grading.config import AssignmentConfig
 from kit.grading.report import Summary, write_report
-from kit.grading.results import max_total, label_of
+from kit.grading.results import describe_adjustment, feedback_text, label_of, max_total, write_grades_csv
 from kit.lms import Student, canvas, lms_grade, moodle
 
 COMMENT_CHARS = 900
@@ -38,6 +40,8 @@ def comment(document: dict, grade: str, max_grade: float) -> str:
             for t in document["tests"] if t["score"] < t["max_score"]]
     text = f"{document['score']:g}/{max_total(document):g} points, grade {grade}/{max_grade:g}. "
     text += ("Points lost in: " + "; ".join(lost) + ". " if lost else "All checks passed. ")
+    if document.get("adjustments"):
+        text += "Adjusted by your TA: " + "; ".join(map(describe_adjustment, document["adjustments"])) + ". "
     text += "Details in the feedback file."
     return text if len(text) <= COMMENT_CHARS else text[: COMMENT_CHARS - 40].rstrip() + " ... Details in the feedback file."
 
@@ -45,14 +49,25 @@ def comment(document: dict, grade: str, max_grade: float) -> str:
 def publish(
     config: AssignmentConfig, out: Path, documents: dict[str, dict], *, errors: list[str],
     students: dict[str, Student] | None = None, options: LmsOptions = LmsOptions(), console: Console | None = None,
+    adjustments: list[Adjustment] = (), max_grade: float | None = None, boilerplate: list[Path] = (),
 ) -> Summary:
+    """Everything of a run from its results on disk (``documents``, as graded): the TA's
+    ``adjustments`` applied, grades on the scale of ``max_grade`` (default: config.toml's)."""
     console = console or Console(stderr=True)
+    max_grade = max_grade or config.max_grade
+    graded = documents
+    documents = apply_all(documents, list(adjustments))
+    for ident, document in documents.items():  # written again: an adjustment may have come or gone
+        atomic_write_text(out / ident / "feedback.md", feedback_text(ident, document))
+    write_grades_csv(out / "grades.csv", documents)
     students = {ident: s for ident, s in (students or {}).items() if ident in documents}
-    pages = {ident: html.write_student_pages(out / ident, ident, document, title=config.title, max_grade=config.max_grade)
+    pages = {ident: html.write_student_pages(out / ident, ident, document, title=config.title, max_grade=max_grade)
              for ident, document in documents.items()}
-    summary = Summary(config, documents, errors=errors, changes=regrade.changes(out, documents))
-    summary.pairs = similarity.rank_pairs(config, out, sorted(documents), out / "similarity.html")
-    summary.lms_notes = _lms_exports(config, out, documents, students, pages, options)
+    summary = Summary(config, documents, errors=errors, changes=regrade.changes(out, graded), max_grade=max_grade,
+                      earlier=_earlier(out, documents))
+    summary.pairs, summary.boilerplate = similarity.rank_pairs(config, out, sorted(documents), out / "similarity.html",
+                                                               extra_boilerplate=list(boilerplate))
+    summary.lms_notes = _lms_exports(config, out, documents, students, pages, options, max_grade)
     write_report(out / "report.md", summary)
     html.write_report_html(out / "report.html", summary)
     for change in summary.changes:
@@ -62,21 +77,26 @@ def publish(
     return summary
 
 
-def _lms_exports(config, out, documents, students, pages, options) -> list[str]:
+def _earlier(out: Path, documents: dict[str, dict]) -> int:
+    """Graded submissions on disk under ``out`` that this run's SUBMISSIONS did not hold."""
+    return sum(1 for path in out.glob("*/results.json") if path.parent.name not in documents)
+
+
+def _lms_exports(config, out, documents, students, pages, options, max_grade) -> list[str]:
     notes: list[str] = []
-    grades = {ident: lms_grade(documents[ident]["score"], max_total(documents[ident]), config.max_grade)
+    grades = {ident: lms_grade(documents[ident]["score"], max_total(documents[ident]), max_grade)
               for ident in documents}
     moodle_students = {ident: s for ident, s in students.items() if s.lms == "moodle"}
     canvas_students = {ident: s for ident, s in students.items() if s.lms == "canvas"}
     if options.worksheet is not None and not moodle_students:
         notes.append(f"WORKSHEET given, but no submission came from a Moodle download: {options.worksheet.name} not filled")
     if moodle_students:
-        by_participant = {s.key: moodle.Grade(grades[ident], comment(documents[ident], f"{grades[ident]:.2f}", config.max_grade))
+        by_participant = {s.key: moodle.Grade(grades[ident], comment(documents[ident], f"{grades[ident]:.2f}", max_grade))
                           for ident, s in moodle_students.items()}
         target = out / "moodle_grading_worksheet.csv"
         if options.worksheet is not None:
-            worksheet = moodle.read_worksheet(options.worksheet, max_grade=config.max_grade,
-                                              grade_column=options.grade_column, feedback_column=options.feedback_column)
+            worksheet = moodle.read_worksheet(options.worksheet, grade_column=options.grade_column,
+                                              feedback_column=options.feedback_column)
             outcome = worksheet.fill(target, by_participant)
             notes.append(f"Moodle: {len(outcome.filled)} grades written into {target.name} (import it with "
                          "Grading action -> Upload grading worksheet)")
@@ -87,7 +107,7 @@ def _lms_exports(config, out, documents, students, pages, options) -> list[str]:
                              "same assignment): participant " + ", ".join(outcome.not_in_worksheet))
         else:
             moodle.write_new_worksheet(target, [(s, by_participant[s.key]) for s in moodle_students.values()],
-                                       max_grade=config.max_grade)
+                                       max_grade=max_grade)
             notes.append(f"Moodle: {target.name} written with {len(moodle_students)} grades (no WORKSHEET given; "
                          "with the worksheet downloaded from Moodle the kit fills that one in)")
         moodle.write_feedback_zip(out / "moodle_feedback_files.zip",
@@ -96,7 +116,7 @@ def _lms_exports(config, out, documents, students, pages, options) -> list[str]:
                      "files in a zip)")
     if canvas_students:
         outcome = canvas.write_gradebook(out / "canvas_gradebook.csv", {s: grades[i] for i, s in canvas_students.items()},
-                                         max_grade=config.max_grade, title=config.title,
+                                         max_grade=max_grade, title=config.title,
                                          export=options.canvas_gradebook, assignment=options.canvas_assignment)
         notes.append(f"Canvas: canvas_gradebook.csv holds {len(outcome.written)} grades in column "
                      f"'{outcome.assignment_column}' (Grades -> Import)")

@@ -12,7 +12,7 @@ from pathlib import Path
 from kit.files import atomic_write_text
 from kit.grading.config import AssignmentConfig
 from kit.grading.regrade import Change
-from kit.grading.results import max_total, label_of
+from kit.grading.results import describe_adjustment, label_of, max_total
 from kit.grading.similarity import Pair
 from kit.lms import lms_grade
 
@@ -27,6 +27,24 @@ class Summary:
     changes: list[Change] = field(default_factory=list)
     pairs: list[Pair] = field(default_factory=list)
     lms_notes: list[str] = field(default_factory=list)
+    max_grade: float | None = None  # the LMS's grade of full points (default: config.toml's max_grade)
+    earlier: int = 0  # graded submissions on disk that this run's SUBMISSIONS did not hold
+    boilerplate: list[str] = field(default_factory=list)  # what similarity subtracted, one line per source
+
+    def __post_init__(self) -> None:
+        self.max_grade = self.max_grade or self.config.max_grade
+
+    def adjustments(self) -> list[tuple[str, str]]:
+        """(submission, adjustment) for every TA adjustment applied in this run."""
+        return [(name, describe_adjustment(note)) for name, document in sorted(self.documents.items())
+                for note in document.get("adjustments", [])]
+
+    def scope(self, out: str) -> str:
+        """Which results the report covers, when the folder holds others."""
+        if not self.earlier:
+            return ""
+        return (f"This report, grades.csv and the LMS files cover this run's {len(self.documents)} submissions; "
+                f"{self.earlier} other graded submission(s) from earlier runs stay in {out}.")
 
     def headline(self) -> str:
         if not self.documents:
@@ -35,7 +53,7 @@ class Summary:
         top = max(max_total(d) for d in self.documents.values())
         return (f"{len(scores)} submissions graded; mean {sum(scores) / len(scores):.2f} / {top:g}, "
                 f"median {scores[len(scores) // 2]:g}, min {scores[0]:g}, max {scores[-1]:g}. "
-                f"Grades are points / {top:g} x {self.config.max_grade:g}, rounded half up to 2 decimals.")
+                f"Grades are points / {top:g} x {self.max_grade:g}, rounded half up to 2 decimals.")
 
     def pass_rates(self) -> list[dict]:
         rows: dict[str, dict] = {}
@@ -58,7 +76,7 @@ class Summary:
             problems = "; ".join(line[len("Problem: "):] for line in document.get("output", "").splitlines()
                                  if line.startswith("Problem: "))
             rows.append({"submission": name, "score": document["score"], "max_score": max_total(document),
-                         "grade": f"{lms_grade(document['score'], max_total(document), self.config.max_grade):.2f}",
+                         "grade": f"{lms_grade(document['score'], max_total(document), self.max_grade):.2f}",
                          "seconds": document.get("execution_time", 0.0), "problems": problems})
         return rows
 
@@ -66,6 +84,11 @@ class Summary:
 def write_report(path: Path, summary: Summary) -> None:
     config = summary.config
     lines = [f"# {config.title} ({config.id}): grading report", "", summary.headline(), ""]
+    if summary.scope(str(path.parent)):
+        lines += [summary.scope(str(path.parent)), ""]
+    if summary.adjustments():
+        lines += [f"## Adjustments by the TA ({len(summary.adjustments())})", ""]
+        lines += [f"- {name}: {text}" for name, text in summary.adjustments()] + [""]
     if summary.changes:
         lines += [f"## Changed by the last regrade ({len(summary.changes)})", ""]
         lines += [f"- {change.describe()}" for change in summary.changes] + [""]
@@ -81,6 +104,7 @@ def write_report(path: Path, summary: Summary) -> None:
     if summary.pairs:
         lines += ["## Most similar submissions (copydetect; code side by side in similarity.html)", ""]
         lines += [f"- {p.first} / {p.second}: {100 * p.score:.0f} %" for p in summary.pairs[:TOP_PAIRS]] + [""]
+        lines += ["Subtracted as boilerplate: " + "; ".join(summary.boilerplate), ""]
     if summary.lms_notes:
         lines += ["## LMS", ""] + [f"- {line}" for line in summary.lms_notes] + [""]
     if summary.errors:

@@ -118,9 +118,17 @@ def file_problems(document: dict) -> list[str]:
             "(fix this first: the checks below repeat it)" for problem, numbers in failed.items() if len(numbers) > 1]
 
 
+def describe_adjustment(note: dict) -> str:
+    """One of the TA's adjustments (``kit/grading/adjustments.py``) as the student and the TA read it."""
+    what = "total" if note["test"] == "total" else f"test {note['test']}"
+    return f"{what}: {note['before']:g} -> {note['after']:g} ({note['change']}): {note['reason']}"
+
+
 def feedback_text(submission: str, document: dict) -> str:
     """The feedback a student reads: one section per test, failures with got/expected."""
     lines = [f"# Feedback for {submission}", "", f"**Score: {document['score']:g} / {max_total(document):g}**", ""]
+    if document.get("adjustments"):
+        lines += ["Adjusted by your TA:"] + [f"- {describe_adjustment(n)}" for n in document["adjustments"]] + [""]
     lines += [f"**{problem}**\n" for problem in file_problems(document)]
     if document.get("output"):
         lines += [document["output"].rstrip(), ""]
@@ -134,13 +142,15 @@ def feedback_text(submission: str, document: dict) -> str:
 
 
 def write_grades_csv(path: Path, documents: dict[str, dict]) -> None:
-    """``submission``, one column per test (by name), ``total``, ``max_total``."""
+    """``submission``, one column per test (by name), ``total``, ``max_total`` (and ``adjustments``,
+    the TA's, when there are any)."""
     columns: list[str] = []
     for document in documents.values():
         for test in document["tests"]:
             label = label_of(test)
             if label not in columns:
                 columns.append(label)
+    adjusted = any(document.get("adjustments") for document in documents.values())
     rows = []
     for submission, document in sorted(documents.items()):
         scores = {label_of(t): t["score"] for t in document["tests"]}
@@ -148,7 +158,10 @@ def write_grades_csv(path: Path, documents: dict[str, dict]) -> None:
             {"submission": submission, **{c: scores.get(c, "") for c in columns},
              "total": document["score"], "max_total": max_total(document)}
         )
+        if adjusted:
+            rows[-1]["adjustments"] = "; ".join(map(describe_adjustment, document.get("adjustments", [])))
     with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["submission", *columns, "total", "max_total"])
+        writer = csv.DictWriter(handle, fieldnames=["submission", *columns, "total", "max_total",
+                                                    *(["adjustments"] if adjusted else [])])
         writer.writeheader()
         writer.writerows(rows)

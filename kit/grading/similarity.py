@@ -3,7 +3,8 @@
 copydetect tokenises each file (names become V/F/O, strings S, so renaming variables does not
 hide a copy), fingerprints it by winnowing, and measures for each pair of files the share of
 each file's tokens that the other one also has. What every student got from the course (the
-skeletons, the example code: ``assignments/<id>/``) is passed as boilerplate and never counts.
+skeletons, the example code: ``assignments/<id>/``, and the course's own distributed files a
+TA names with ``SIMILARITY_BOILERPLATE``) is passed as boilerplate and never counts.
 
 Files are compared role by role (a dataset file with a dataset file), never within one
 submission; a pair of submissions scores the mean over its shared roles of the two files'
@@ -43,20 +44,35 @@ def _workspace(config: AssignmentConfig, out: Path, idents: list[str]) -> Path:
     return work
 
 
-def rank_pairs(config: AssignmentConfig, out: Path, idents: list[str], report: Path) -> list[Pair]:
-    """Pairs of submissions, most similar first; writes copydetect's HTML report to ``report``."""
+def boilerplate_sources(config: AssignmentConfig, extra: list[Path]) -> list[tuple[Path, int]]:
+    """(folder, its number of .py files) of what every student got from the course: the kit's
+    skeletons and example code, and the course's own distributed files (SIMILARITY_BOILERPLATE)."""
+    folders = [REPO / "assignments" / config.id, *extra]
+    for folder in extra:
+        if not folder.is_dir():
+            raise SystemExit(f"SIMILARITY_BOILERPLATE: {folder} is not a folder (give the folder of the course's own "
+                             "distributed files, e.g. its utils.py and plotting helpers)")
+    return [(folder, sum(1 for _ in folder.rglob("*.py"))) for folder in folders]
+
+
+def rank_pairs(config: AssignmentConfig, out: Path, idents: list[str], report: Path,
+               extra_boilerplate: list[Path] = ()) -> tuple[list[Pair], list[str]]:
+    """Pairs of submissions, most similar first, and one line per boilerplate source subtracted;
+    writes copydetect's HTML report to ``report``."""
     import matplotlib
 
     matplotlib.use("Agg")  # copydetect draws its report's charts with pyplot
     from copydetect import CopyDetector
 
+    sources = boilerplate_sources(config, list(extra_boilerplate))
+    subtracted = [f"{_shown(folder)} ({count} .py files)" for folder, count in sources]
     work = _workspace(config, out, idents)
     folders = sorted(p for p in work.iterdir()) if work.is_dir() else []
     if len(folders) < 2:
-        return []
-    boilerplate = REPO / "assignments" / config.id
+        return [], subtracted
     detector = CopyDetector(
-        test_dirs=[str(work)], ref_dirs=[str(work)], boilerplate_dirs=[str(boilerplate)], extensions=["py"],
+        test_dirs=[str(work)], ref_dirs=[str(work)], boilerplate_dirs=[str(folder) for folder, _ in sources],
+        extensions=["py"],
         same_name_only=True, ignore_leaf=True, autoopen=False, silent=True,
         out_file=str(report),
     )
@@ -77,4 +93,11 @@ def rank_pairs(config: AssignmentConfig, out: Path, idents: list[str], report: P
     pairs.sort(key=lambda pair: (-pair.score, pair.first, pair.second))
     report.parent.mkdir(parents=True, exist_ok=True)
     detector.generate_html_report()
-    return pairs
+    return pairs, subtracted
+
+
+def _shown(folder: Path) -> str:
+    try:
+        return str(folder.resolve().relative_to(REPO))
+    except ValueError:
+        return str(folder)

@@ -93,7 +93,7 @@ def _number(text: str) -> Decimal | None:
 
 @dataclass
 class Worksheet:
-    """A downloaded worksheet, its columns found and its maximum grade checked (``read_worksheet``)."""
+    """A downloaded worksheet, its columns found and its maximum grade read (``read_worksheet``)."""
 
     table: RawCsv
     encoding: str
@@ -103,6 +103,7 @@ class Worksheet:
     name_at: int | None
     decimal_comma: bool  # the worksheet writes 100,00: its grades are written so too
     rows: dict[int, str]  # row index -> participant id
+    maximum_grade: float | None = None  # its "Maximum grade" (None: the worksheet has no such column)
 
     def fill(self, target: Path, grades: dict[str, Grade]) -> WorksheetOutcome:
         """Write the worksheet to ``target`` with the grade (and feedback comment) of every
@@ -124,11 +125,11 @@ class Worksheet:
         return outcome
 
 
-def read_worksheet(source: Path, *, max_grade: float, grade_column: str | None = None,
-                   feedback_column: str | None = None) -> Worksheet:
-    """The worksheet in ``source``; raises WorksheetError, saying what to do, when its columns
-    cannot be found or its maximum grade is not ``max_grade`` (Moodle would skip the grades above
-    its maximum). ``make grade`` reads it before grading, so that a wrong file costs no batch."""
+def read_worksheet(source: Path, *, grade_column: str | None = None, feedback_column: str | None = None) -> Worksheet:
+    """The worksheet in ``source``; raises WorksheetError, saying what to do, when its columns cannot
+    be found or its rows disagree on the maximum grade. Its "Maximum grade" is the scale the kit's
+    grades are written on (Moodle skips a grade above it). ``make grade`` reads it before grading,
+    so that a wrong file costs no batch."""
     text, encoding = _decode(source.read_bytes())
     table = RawCsv.parse(text, sniff_delimiter(text.split("\n", 1)[0]))
     if not table.rows:
@@ -142,6 +143,7 @@ def read_worksheet(source: Path, *, max_grade: float, grade_column: str | None =
     name_at = _column(header, None, FULL_NAME, "full name", "", required=False)
     rows: dict[int, str] = {}
     decimal_comma = False
+    maxima: dict[Decimal, str] = {}  # each maximum grade found -> the first participant with it
     for row in range(1, len(table.rows)):
         values = table.values(row)
         match = re.search(r"(\d+)\s*$", values[identifier_at] if identifier_at < len(values) else "")
@@ -151,12 +153,16 @@ def read_worksheet(source: Path, *, max_grade: float, grade_column: str | None =
         if maximum_at is not None and maximum_at < len(values):
             maximum = _number(values[maximum_at])
             decimal_comma = decimal_comma or "," in values[maximum_at]
-            if maximum is not None and maximum != Decimal(str(max_grade)):
-                raise WorksheetError(
-                    f"the worksheet's maximum grade is {values[maximum_at]} but config.toml's max_grade is "
-                    f"{max_grade:g}: Moodle would skip every grade above its maximum. Set max_grade in "
-                    "autograder/<id>/config.toml to the assignment's maximum grade in Moodle (or change Moodle's).")
-    return Worksheet(table, encoding, grade_at, feedback_at, identifier_at, name_at, decimal_comma, rows)
+            if maximum is not None:
+                maxima.setdefault(maximum, values[identifier_at])
+    if len(maxima) > 1:
+        raise WorksheetError(
+            "the worksheet's rows disagree on the maximum grade (" + ", ".join(f"{value:g} for {who}" for value, who
+                                                                              in maxima.items())
+            + "): download the worksheet again from one assignment in Moodle")
+    maximum = next(iter(maxima), None)
+    return Worksheet(table, encoding, grade_at, feedback_at, identifier_at, name_at, decimal_comma, rows,
+                     float(maximum) if maximum is not None and maximum > 0 else None)
 
 
 def write_new_worksheet(target: Path, students: list[tuple[Student, Grade]], *, max_grade: float) -> None:
