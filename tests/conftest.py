@@ -32,7 +32,7 @@ for _variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
 LONGEST_FIRST = [
     "test_grading_examples.py", "test_release_otter.py", "test_validate.py", "test_ex01_grading.py",
     "test_grading_reference.py", "test_lms_batch.py", "test_student_path.py", "test_grading_batch.py",
-    "test_sandbox.py", "test_grading_gtzan.py", "test_slurm.py",
+    "test_sandbox.py", "test_grading_gtzan.py", "test_slurm.py", "test_grading_faults.py",
 ]
 
 

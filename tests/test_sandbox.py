@@ -198,7 +198,7 @@ def test_student_code_cannot_see_the_grader_or_the_labels(tmp_path, run):
     assert set(result.response["root"]) <= {"bin", "boxes", "dev", "lib", "lib64", "proc", "sandbox", "tmp", "usr",
                                             *(p.parts[1] for p in isolation._python_mounts())}
     if os.geteuid() == 0:
-        assert result.response["uid"] == isolation.NOBODY
+        assert result.response["uid"] in isolation.SANDBOX_UIDS  # a user of its own, not root
 
 
 @needs_bwrap
@@ -249,7 +249,8 @@ def test_fallback_as_root_drops_to_nobody_and_protect_locks_folders(tmp_path, mo
         """)
         result = run_probe(probe, files={}, request={"secret": str(secret_folder / "labels.json")})
         assert result.status == "ok", result.describe()
-        assert result.response == {"uid": isolation.NOBODY, "readable": False, "arrays": []}
+        assert result.response["uid"] in isolation.SANDBOX_UIDS
+        assert result.response == {"uid": result.response["uid"], "readable": False, "arrays": []}
     finally:
         isolation.detect.cache_clear()
 
@@ -391,3 +392,36 @@ def test_graders_started_together_build_the_numba_cache_once(tmp_path, monkeypat
     assert builds.read_text() == "x"
     assert folders[0] is not None and folders[0].is_dir() and len(set(folders)) == 1
     assert [p.name for p in (tmp_path / "numba").iterdir() if p.is_dir()] == [folders[0].name]  # no copy left behind
+
+
+FORK_BOMB = """
+    import os, time
+    forked = 0
+    try:
+        while forked < 2000:
+            if os.fork() == 0:
+                time.sleep(20)
+                os._exit(0)
+            forked += 1
+    except BlockingIOError as error:
+        return {"forked": forked, "stopped_by": str(error)}
+    return {"forked": forked, "stopped_by": None}
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not isolation.detect().drops_privileges,
+                    reason="a sandbox user of its own needs root")
+def test_a_fork_bomb_stops_at_the_process_limit_and_other_sandboxes_still_fork(tmp_path, run):
+    """Each sandbox runs as a user of its own, so its RLIMIT_NPROC is its own: the bomb stops at
+    the limit, and a sandbox started beside it (another submission) forks as usual."""
+    bomb = _probe(tmp_path, FORK_BOMB)
+    limits = Limits(memory_mb=3072, processes=64)
+    with ProbeWorker(CEILING, ["numpy"]) as neighbour:
+        result = run(bomb, files={}, limits=limits)
+        assert result.status == "ok", result.describe()
+        assert result.response["stopped_by"] and 10 < result.response["forked"] < 64, result.response
+        (tmp_path / "few").mkdir()
+        few = _probe(tmp_path / "few", FORK_BOMB.replace("2000", "20").replace("time.sleep(20)", "time.sleep(1)"))
+        beside = neighbour.run(few, files={}, limits=limits)
+        assert beside.status == "ok" and (beside.response["forked"], beside.response["stopped_by"]) == (20, None)
+    assert isolation.SandboxUser(isolation.detect()).uid in isolation.SANDBOX_UIDS

@@ -14,8 +14,10 @@ results it replaces in ``<submission>/history/`` (``kit/grading/regrade.py``).
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -77,7 +79,10 @@ def run_graders(
         except subprocess.TimeoutExpired:
             return False, f"the graders did not finish within {config.timeout_for(dataset):.0f} s"
     ok = results_json.is_file() and process.returncode in (0, 1)
-    return ok, (process.stdout[-4000:] + process.stderr[-4000:])
+    log = process.stdout[-4000:] + process.stderr[-4000:]
+    if process.returncode < 0:  # killed from outside: the machine's OOM killer, a TA, a shutdown
+        log = f"the graders were killed by {signal.Signals(-process.returncode).name} before they finished\n{log}"
+    return ok, log
 
 
 def probe_jobs_for(jobs: int) -> int:
@@ -98,7 +103,8 @@ def grade_submission(
         ok, log = run_graders(config, folder / "files", view, dataset, raw, probe_jobs)
         if not ok:
             atomic_write_text(folder / "grader-error.log", log)
-            return Outcome(ident, None, None, time.monotonic() - started, "grader-error")
+            first = log.strip().splitlines()[0] if log.strip() else "the graders wrote no results"
+            return Outcome(ident, None, None, time.monotonic() - started, "grader-error", first[:200])
         document = json.loads(raw.read_text())
     tests = weigh([TestResult(**test) for test in document["tests"]], config.parts)
     final = results_document(tests, execution_time=document["execution_time"], output=submission.report())
@@ -174,17 +180,36 @@ def grade_batch(
     return outcomes
 
 
+class DiskFull(SystemExit):
+    """The disk under the output folder is full: the batch stops, keeping what is graded."""
+
+
+def disk_full(error: OSError, out: Path) -> DiskFull:
+    return DiskFull(
+        f"the disk holding {out} is full ({error.strerror}: {error.filename or ''}). The batch stopped; every "
+        "submission graded so far is kept (results.json is written whole or not at all). Free some space "
+        "(df -h shows where) and run make grade again: it grades only what is left.")
+
+
 def _in_threads(config: AssignmentConfig, todo: list[tuple[str, Path]], out: Path, view: Path | None,
                 dataset: str, jobs: int, probe_jobs: int) -> Iterator[Outcome]:
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    try:
         futures = {pool.submit(grade_submission, config, i, s, out, view, dataset, probe_jobs): i for i, s in todo}
         for future in as_completed(futures):
             ident = futures[future]
             try:
                 yield future.result()
+            except OSError as error:
+                if error.errno in (errno.ENOSPC, errno.EDQUOT):
+                    raise disk_full(error, out) from None
+                atomic_write_text(out / ident / "grader-error.log", repr(error))
+                yield Outcome(ident, None, None, 0.0, "grader-error", repr(error)[:200])
             except Exception as error:  # one broken submission never stops the batch
                 atomic_write_text(out / ident / "grader-error.log", repr(error))
-                yield Outcome(ident, None, None, 0.0, "grader-error")
+                yield Outcome(ident, None, None, 0.0, "grader-error", repr(error)[:200])
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # a stopped batch starts nothing more
 
 
 def _job_outcome(job: EndedJob, out: Path) -> Outcome:

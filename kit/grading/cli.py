@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import hashlib
 import shutil
 import sys
@@ -14,7 +15,7 @@ from rich.console import Console
 from kit.data.manifest import SPLIT_FOLDERS
 from kit.grading import adjustments, intake
 from kit.grading.adjustments import Adjustment, apply_all
-from kit.grading.batch import collect, grade_batch
+from kit.grading.batch import collect, disk_full, grade_batch
 from kit.grading.cluster import ClusterOptions
 from kit.grading.config import REPO, AssignmentConfig, load_config
 from kit.grading.examples import example_sources
@@ -131,6 +132,17 @@ def run(args: argparse.Namespace) -> int:
     cluster = None if args.executor == "threads" else ClusterOptions(
         executor=args.executor, partition=args.slurm_partition, cpus=args.slurm_cpus, mem_gb=args.slurm_mem_gb,
         time_min=args.slurm_time, account=args.slurm_account)
+    try:
+        return _grade_and_publish(config, args, submissions, out, view, students, corrections, max_grade,
+                                  console, cluster)
+    except OSError as error:  # the grade sheet, a report or an LMS file could not be written
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise disk_full(error, out) from None
+        raise
+
+
+def _grade_and_publish(config, args, submissions, out, view, students, corrections, max_grade, console,
+                       cluster) -> int:
     outcomes = grade_batch(config, submissions, out, view=view, dataset=args.dataset, jobs=args.jobs,
                            probe_jobs=args.probe_jobs, force=args.force, console=console, cluster=cluster,
                            adjust=lambda documents: apply_all(documents, corrections))

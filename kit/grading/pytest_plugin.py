@@ -147,10 +147,17 @@ class GradingContext:
                 worker = self._server()
                 if worker is not None and worker.accepts(arguments["limits"]):
                     try:
-                        return worker.run(probe, **arguments)
+                        result = worker.run(probe, **arguments)
                     except RuntimeError as error:  # the server did not start: one-shot runs from now on
                         warnings.warn(str(error), stacklevel=2)
                         self._worker[0] = None
+                    else:
+                        # The server died under this probe (the machine's OOM killer, a TA's kill, or the
+                        # student's code): it runs again in a sandbox of its own, so that a fault of the
+                        # machine costs no points; code that kills its own sandbox fails there too.
+                        if not (worker.broken and result.status in {"crashed", "no_response"}):
+                            return result
+                        warnings.warn(f"the probe server died running {name}: run again on its own", stacklevel=2)
         return run_probe(probe, **arguments, numba_cache=self.numba_cache())
 
     def numba_cache(self) -> Path | None:

@@ -4,7 +4,8 @@ Three levels, strongest first (see DEVELOPERS.md, "Security"):
 
 - ``bwrap-root``: we are root and bubblewrap is installed. New mount/PID/net/IPC/UTS
   namespaces with only the system libraries, the Python installation, the virtualenv and
-  the staged folder mounted; then ``setpriv`` drops to nobody (65534) with no capabilities.
+  the staged folder mounted; then ``setpriv`` drops to a user of the sandbox's own
+  (``SandboxUser``) with no capabilities.
 - ``bwrap-user``: not root, bubblewrap works through an unprivileged user namespace.
 - ``fallback-root``: no working bubblewrap, but we are root (e.g. inside a Docker-based
   autograder). The student process still drops to nobody, and :func:`protect` makes the
@@ -15,8 +16,10 @@ Three levels, strongest first (see DEVELOPERS.md, "Security"):
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import os
+import pwd
 import shutil
 import subprocess
 import sys
@@ -27,6 +30,12 @@ from pathlib import Path
 NOBODY = 65534
 # Where the staged folder appears inside the sandbox.
 SANDBOX_ROOT = "/sandbox"
+# As root, each sandbox runs as a user of its own from this pool (Debian leaves 65000-65533
+# unallocated), so that its process limit (RLIMIT_NPROC, which counts a user's processes and
+# threads on the whole machine) holds a fork bomb inside that sandbox: with one shared
+# "nobody", a bomb in one submission's probe would stop every other sandbox from forking.
+SANDBOX_UIDS = range(65100, 65500)
+LEASES = Path("/run/lock/kit-sandbox-users")
 
 
 @dataclass(frozen=True)
@@ -42,12 +51,55 @@ class Isolation:
     def hides_files(self) -> bool:
         return self.level.startswith("bwrap")
 
-    def preexec(self) -> None:
-        """In the child before exec: become nobody when no bubblewrap does it for us."""
+    def preexec(self, uid: int = NOBODY) -> None:
+        """In the child before exec: become the sandbox's user when no bubblewrap does it for us."""
         if self.level == "fallback-root":
             os.setgroups([])
-            os.setgid(NOBODY)
-            os.setuid(NOBODY)
+            os.setgid(uid)
+            os.setuid(uid)
+
+
+class SandboxUser:
+    """The user a sandbox runs as, held for its lifetime: one of ``SANDBOX_UIDS`` no other sandbox on
+    this machine holds (an flock on a file per user, so grader processes, threads and Slurm jobs on one
+    node agree), or nobody where we cannot change users (not root)."""
+
+    def __init__(self, isolation: Isolation):
+        self.uid, self._lock = NOBODY, None
+        if not isolation.drops_privileges:
+            return
+        LEASES.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for uid in SANDBOX_UIDS:
+            if _has_account(uid):
+                continue
+            handle = open(LEASES / str(uid), "a")
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                handle.close()
+                continue
+            self.uid, self._lock = uid, handle
+            return
+        raise RuntimeError(f"all {len(SANDBOX_UIDS)} sandbox users are in use ({LEASES}): too many sandboxes at once")
+
+    @property
+    def own(self) -> bool:
+        """True when no other process on the machine runs as this user (its process limit is the sandbox's)."""
+        return self._lock is not None
+
+    def release(self) -> None:
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
+
+@functools.lru_cache(maxsize=None)
+def _has_account(uid: int) -> bool:
+    try:
+        pwd.getpwuid(uid)
+        return True
+    except KeyError:
+        return False
 
 
 def protect(paths: list[Path]) -> None:
@@ -65,7 +117,7 @@ def protect(paths: list[Path]) -> None:
 
 def _nobody_can_run_python() -> bool:
     def drop() -> None:
-        Isolation("fallback-root", None).preexec()
+        Isolation("fallback-root", None).preexec(SANDBOX_UIDS[0])
 
     try:
         return subprocess.run([sys.executable, "-c", "import numpy"], preexec_fn=drop, cwd="/",
@@ -119,7 +171,8 @@ def detect(force_fallback: bool = False) -> Isolation:
 
 
 def wrap(isolation: Isolation, staged: Path, command: list[str], *, writable: bool = True,
-         mount_at: str = SANDBOX_ROOT, symlinks: dict[str, str] | None = None, shm_mb: int | None = None) -> list[str]:
+         mount_at: str = SANDBOX_ROOT, symlinks: dict[str, str] | None = None, shm_mb: int | None = None,
+         uid: int = NOBODY) -> list[str]:
     """The full argv that runs ``command`` inside the sandbox with ``staged`` (seen at
     ``mount_at``) as cwd; ``symlinks`` (path inside -> target) are made in the sandbox's root.
 
@@ -163,7 +216,7 @@ def wrap(isolation: Isolation, staged: Path, command: list[str], *, writable: bo
     # Root: bwrap keeps root only long enough for setpriv to drop to nobody for good.
     args += ["--cap-add", "CAP_SETUID,CAP_SETGID"]
     return args + [
-        "/usr/bin/setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+        "/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
         "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all",
     ] + command
 

@@ -145,10 +145,18 @@ def import_student(prefix: str, *, alias: bool = True):
     except BaseException as error:  # SystemExit too: a script calling exit() at import
         del sys.modules[name]
         raise StudentCodeError(
-            f"importing {os.path.basename(path)} failed: {type(error).__name__}: {error}\n"
+            f"importing {os.path.basename(path)} failed: {type(error).__name__}: {error}{_process_limit_hint(error)}\n"
             f"{student_traceback(error)}{_missing_module_hint(error)}"
         ) from None
     return module
+
+
+def _process_limit_hint(error: BaseException) -> str:
+    """fork() or a new thread refused (EAGAIN): the sandbox's process limit, not a fault of the machine."""
+    if isinstance(error, BlockingIOError) or (isinstance(error, RuntimeError) and "can't start new thread" in str(error)):
+        return (" (your code started more processes or threads than the grader allows: start none when the "
+                "file is imported, and only the DataLoader workers you need)")
+    return ""
 
 
 def _missing_module_hint(error: BaseException) -> str:

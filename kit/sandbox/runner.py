@@ -48,6 +48,9 @@ class Limits(BaseModel):
     output_kb: int = Field(default=32, gt=0, description="stdout and stderr kept for feedback; the rest is discarded")
     file_mb: int = Field(default=256, gt=0, description="largest single file the student code may write")
     threads: int = Field(default=1, gt=0, description="torch/BLAS threads, so parallel jobs do not fight over the cores")
+    processes: int = Field(default=256, gt=0,
+                           description="processes and threads the sandbox may run at once (RLIMIT_NPROC of its own "
+                                       "user, as root): a fork bomb stops there")
     shm_mb: int = Field(default=256, gt=0,
                         description="size of the sandbox's private /dev/shm (DataLoader workers pass batches "
                                     "through it); part of memory_mb: the heap may use memory_mb - shm_mb")
@@ -59,7 +62,7 @@ class Limits(BaseModel):
                              "the shared memory is part of the probe's memory")
         return self
 
-    def rlimits(self) -> dict[str, int]:
+    def rlimits(self, own_user: bool = False) -> dict[str, int]:
         """The resource limits of a probe process (name in :mod:`resource` -> bytes), set before
         any student code runs: by :func:`limit_child` for a one-shot probe, and by the probe
         server in each fork (it gets them in its request; it cannot import the kit).
@@ -72,12 +75,17 @@ class Limits(BaseModel):
         The sandbox's /dev/shm (a tmpfs of ``shm_mb``, which RLIMIT_DATA cannot see) is counted
         by taking its size off the heap's share, so that heap and shared memory together stay
         within ``memory_mb``.
+
+        ``own_user``: the sandbox runs as a user of its own (``isolation.SandboxUser``), so that
+        RLIMIT_NPROC, which counts all of a user's processes on the machine, is the sandbox's
+        alone. Under the grading user's own id it would count the TA's processes too.
         """
         return {
             "RLIMIT_DATA": (self.memory_mb - self.shm_mb) << 20,
             "RLIMIT_AS": (self.memory_mb + ADDRESS_HEADROOM_MB) << 20,
             "RLIMIT_FSIZE": self.file_mb << 20,
             "RLIMIT_CORE": 0,
+            **({"RLIMIT_NPROC": self.processes} if own_user else {}),
         }
 
 
@@ -113,6 +121,9 @@ class ProbeResult:
             # StudentCodeError carries a message written for the student; its name is ours.
             text = (str(error.get("message", "")) if kind == "StudentCodeError"
                     else f"{kind}: {error.get('message', '')}").strip()
+            if kind == "BlockingIOError":  # fork() refused: the sandbox's process limit
+                text += (f" (your code started more processes or threads than the grader allows, "
+                         f"{self.limits.processes})")
             where = error.get("where")
             return f"{text}\n{where}" if where else text
         tail = self.stderr.strip().splitlines()[-8:]
@@ -148,11 +159,11 @@ def kept_text(kept: str, dropped: int) -> str:
     return kept + (f"\n[... {dropped} more bytes of output not kept]" if dropped else "")
 
 
-def limit_child(limits: Limits, isolation: iso.Isolation):
+def limit_child(limits: Limits, isolation: iso.Isolation, user: iso.SandboxUser):
     def apply() -> None:
-        for name, value in limits.rlimits().items():
+        for name, value in limits.rlimits(own_user=user.own).items():
             resource.setrlimit(getattr(resource, name), (value, value))
-        isolation.preexec()
+        isolation.preexec(user.uid)
 
     return apply
 
@@ -213,11 +224,11 @@ def stage_box(
     (box / "_out").mkdir()
 
 
-def hand_over(folder: Path, isolation: iso.Isolation) -> None:
-    """Make a staged folder the sandboxed user's (it runs as nobody when we are root)."""
+def hand_over(folder: Path, isolation: iso.Isolation, user: iso.SandboxUser) -> None:
+    """Make a staged folder the sandboxed user's (a user of its own when we are root)."""
     if isolation.drops_privileges:
         for path in [folder, *folder.rglob("*")]:
-            os.chown(path, iso.NOBODY, iso.NOBODY, follow_symlinks=False)
+            os.chown(path, user.uid, user.uid, follow_symlinks=False)
 
 
 def _read_response(out: Path) -> tuple[str, dict[str, Any], dict[str, np.ndarray]]:
@@ -262,6 +273,15 @@ def run_probe(
     Nothing else of the machine is visible when bubblewrap is available.
     """
     isolation = iso.detect()
+    user = iso.SandboxUser(isolation)
+    try:
+        return _run_one_shot(probe, isolation, user, files, request, inputs, folders, limits, numba_cache)
+    finally:
+        user.release()
+
+
+def _run_one_shot(probe: Path, isolation: iso.Isolation, user: iso.SandboxUser, files, request, inputs, folders,
+                  limits: Limits, numba_cache: Path | None) -> ProbeResult:
     with tempfile.TemporaryDirectory(prefix="kit-sandbox-") as tmp:
         # Without bubblewrap, nobody must be able to walk into its own box (but not list tmp).
         os.chmod(tmp, 0o711 if isolation.level == "fallback-root" else 0o700)
@@ -272,10 +292,10 @@ def run_probe(
             shutil.copytree(numba_cache, box / NUMBA_CACHE_FOLDER)
         else:
             (box / NUMBA_CACHE_FOLDER).mkdir()
-        hand_over(box, isolation)
+        hand_over(box, isolation, user)
         inside = iso.sandbox_path(isolation, box)
         command = iso.wrap(isolation, box, [sys.executable, "-E", "-s", "-B", f"{inside}/_probe.py"],
-                           shm_mb=limits.shm_mb)
+                           shm_mb=limits.shm_mb, uid=user.uid)
         started = time.monotonic()
         process = subprocess.Popen(
             command,
@@ -284,7 +304,7 @@ def run_probe(
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            preexec_fn=limit_child(limits, isolation),
+            preexec_fn=limit_child(limits, isolation, user),
             start_new_session=True,
         )
         readers = [_CappedReader(process.stdout, limits.output_kb << 10),

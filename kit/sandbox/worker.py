@@ -65,6 +65,7 @@ class ProbeWorker:
                  warm_up: str | None = None):
         self.ceiling = ceiling
         self.isolation = iso.detect()
+        self.user = iso.SandboxUser(self.isolation)
         self.broken = False
         self._tmp = tempfile.TemporaryDirectory(prefix="kit-worker-")
         os.chmod(self._tmp.name, 0o711 if self.isolation.level == "fallback-root" else 0o700)
@@ -78,7 +79,7 @@ class ProbeWorker:
             shutil.copytree(numba_cache, numba)
         else:
             numba.mkdir()
-        hand_over(numba, self.isolation)  # the root itself stays ours: nothing can be planted beside the boxes
+        hand_over(numba, self.isolation, self.user)  # the root itself stays ours: nothing can be planted beside the boxes
         # Every probe's box is seen at one path, as a one-shot box is (/sandbox with bubblewrap):
         # "current" points at the running probe's box, so tracebacks in the feedback name
         # /sandbox/training_ada.py, never a random folder.
@@ -95,10 +96,10 @@ class ProbeWorker:
         mode = "own-pid-namespace" if self.isolation.hides_files else "shared"
         command = iso.wrap(self.isolation, self.root,
                            [sys.executable, "-E", "-s", "-B", f"{self.inside}/_probe_server.py", mode, *preload],
-                           mount_at=self.inside, symlinks=symlinks, shm_mb=ceiling.shm_mb)
+                           mount_at=self.inside, symlinks=symlinks, shm_mb=ceiling.shm_mb, uid=self.user.uid)
         self._process = subprocess.Popen(
             command, cwd=self.root, env=self.environment, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, preexec_fn=limit_child(ceiling, self.isolation), start_new_session=True)
+            stderr=subprocess.PIPE, preexec_fn=limit_child(ceiling, self.isolation, self.user), start_new_session=True)
         self._errors = _CappedReader(self._process.stderr, 16 << 10)
         self._errors.start()
         self._replies: queue.Queue[bytes] = queue.Queue()
@@ -143,13 +144,13 @@ class ProbeWorker:
         box = self.root / secrets.token_hex(8)
         box.mkdir()
         stage_box(box, probe, files, request or {}, inputs or {}, folders or {})
-        hand_over(box, self.isolation)
+        hand_over(box, self.isolation, self.user)
         pointer = self.root / f".{CURRENT}-{box.name}"
         pointer.symlink_to(box.name)
         os.replace(pointer, self.root / CURRENT)
         environment = probe_environment(limits, self.box_path, self.isolation,
                                         numba_cache=self.environment["NUMBA_CACHE_DIR"])
-        order = {"box": self.box_path, "wall_seconds": limits.wall_seconds, "rlimits": limits.rlimits(),
+        order = {"box": self.box_path, "wall_seconds": limits.wall_seconds, "rlimits": limits.rlimits(own_user=self.user.own),
                  "output_bytes": limits.output_kb << 10, "env": environment}
         try:
             self._process.stdin.write((json.dumps(order) + "\n").encode())
@@ -188,6 +189,7 @@ class ProbeWorker:
             except OSError:
                 pass
         self._tmp.cleanup()
+        self.user.release()
 
     def __enter__(self) -> ProbeWorker:
         return self
