@@ -6,7 +6,8 @@ it, so nothing under /etc/slurm changes), and stopped afterwards. Accounting sto
 as on many small clusters: ``sacct`` fails, which is what the kit must cope with.
 ``ProctrackType=proctrack/linuxproc`` and ``TaskPlugin=task/none`` need no cgroups, so this runs
 in a container; ``jobacct_gather/linux`` with ``OverMemoryKill`` lets Slurm kill a job over its
-``--mem`` as a cgroup cluster would.
+``--mem`` as a cgroup cluster would (``UsePss``: a forked process's shared pages count once, as
+in a cgroup, not once per process, or a submission that forks would be killed for memory it shares).
 
 :func:`unavailable` says why a cluster cannot be started here (not root, no apt), for the skip.
 """
@@ -123,7 +124,7 @@ ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 JobAcctGatherType=jobacct_gather/linux
 JobAcctGatherFrequency=task=1
-JobAcctGatherParams=OverMemoryKill
+JobAcctGatherParams=OverMemoryKill,UsePss
 AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none
 SelectType=select/cons_tres

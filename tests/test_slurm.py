@@ -183,3 +183,15 @@ def test_a_killed_coordinator_loses_nothing_and_its_rerun_grades_nothing_twice(s
     with open(out / ASSIGNMENT / "grades.csv", newline="") as handle:
         assert sorted(row["submission"] for row in csv.DictReader(handle)) == sorted(names)
     assert "3 submissions graded" in (out / ASSIGNMENT / "report.md").read_text()
+
+
+def test_a_class_from_its_moodle_download_is_graded_through_slurm(slurm, tmp_path):
+    """The classroom generator's class (examples, variants, hostile code, odd uploads), one job each."""
+    from kit.validate import classroom
+
+    students = classroom.build(load_config(ASSIGNMENT), 16, tmp_path / "class",
+                               hostile=[name for name in classroom.HOSTILE if name != "endless_import"])
+    download = tmp_path / "class" / "CS101-ex01_features-16.zip"
+    done = grade(slurm, download, tmp_path / "out", "--jobs", "4", "--slurm-cpus", "1")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert classroom.check(tmp_path / "out" / ASSIGNMENT, students, golden("reference")["total"]) == []

@@ -100,18 +100,24 @@ def _stop_epoch(results_json: Path) -> int | None:
     return accuracy.get("extra_data", {}).get("training_curve", {}).get("stop_epoch")
 
 
-def bench_overhead(tmp: Path) -> bool:
-    """Graded against bare, in PAIRS paired runs (bare then graded), medians compared."""
+def bare_train_and_test() -> Timed:
+    """The reference trained and tested on the embedded features in one plain process (BARE_RUN)."""
     from kit.data.cache import prepare_dataset
 
     settings = load_config("ex02_cnn").settings["accuracy"]
     features = prepare_dataset("embedded", progress=False)
+    script = BARE_RUN.format(solution=str(REPO / "solutions" / "ex02_cnn"), features=str(features.root),
+                             seed=settings["seed"], batch_size=settings["batch_size"],
+                             max_epochs=settings["max_epochs"])
+    return _timed([sys.executable, "-c", script], **compute_settings(threads=1))
+
+
+def bench_overhead(tmp: Path) -> bool:
+    """Graded against bare, in PAIRS paired runs (bare then graded), medians compared."""
     solution = REPO / "solutions" / "ex02_cnn"
-    script = BARE_RUN.format(solution=str(solution), features=str(features.root), seed=settings["seed"],
-                             batch_size=settings["batch_size"], max_epochs=settings["max_epochs"])
     bare, graded = [], []
     for _ in range(PAIRS):
-        bare.append(_timed([sys.executable, "-c", script], **compute_settings(threads=1)))
+        bare.append(bare_train_and_test())
         graded.append(_timed([sys.executable, "-m", "kit", "grade", "--submission", str(solution),
                               "--results-json", str(tmp / "reference.json")]))
     bare_epoch = int(bare[-1].stdout.split("stopped at epoch")[1].split()[0])

@@ -9,9 +9,11 @@ was found.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import shutil
+import stat
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
@@ -22,7 +24,8 @@ from kit.lms.downloads import MOODLE_PLUGIN
 
 MOODLE_SUFFIX = re.compile(MOODLE_PLUGIN + "_?$", re.IGNORECASE)
 MAX_ZIP_BYTES = 50 << 20  # total uncompressed size we are willing to read from one submission
-MAX_ZIP_ENTRIES = 2000
+MAX_ZIP_ENTRIES = 2000  # files read from one submission (the required ones first)
+MAX_LISTED = 100_000  # entries of one zip looked at by name
 IGNORED_PARTS = {"__MACOSX", "__pycache__", ".git", ".ipynb_checkpoints"}
 
 
@@ -44,6 +47,8 @@ def submission_id(name: str) -> str:
     stem = MOODLE_SUFFIX.sub("", Path(name).stem if name.lower().endswith(".zip") else name)
     ascii_name = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "_", ascii_name.lower()).strip("_")
+    if len(slug) > 80:  # a folder name stays far below the file system's 255 bytes
+        slug = slug[:60].rstrip("_") + "_" + hashlib.sha256(slug.encode()).hexdigest()[:8]
     return slug or "submission"
 
 
@@ -63,44 +68,93 @@ def discover(folder: Path, entries: list[Path] | None = None) -> list[tuple[str,
     return sorted(found.items())
 
 
-def _read_tree(path: Path) -> dict[str, tuple[bytes, float]]:
-    """Every .py file of a submission (folder or zip, zips nested once), by relative path."""
+@dataclass
+class _Reading:
+    """What reading one submission's files may still take, and what it had to leave out."""
+
+    budget: int = MAX_ZIP_BYTES  # bytes of .py and .zip content, over all nesting
+    entries: int = MAX_ZIP_ENTRIES  # files read
+    problems: list[str] = field(default_factory=list)
+    prefixes: tuple[str, ...] = ()  # the required files' name starts: read first, whatever else there is
+
+    def first(self, names: list[str]) -> list[str]:
+        """``names`` with the required files first, then zips (which may hold them), so that a submission
+        of 10,000 files keeps its own."""
+        return sorted(names, key=lambda name: (not PurePosixPath(name).name.startswith(self.prefixes),
+                                               not name.lower().endswith(".zip")))
+
+    def take(self, where: str, size: int) -> bool:
+        if self.entries <= 0:
+            self._once(f"more than {MAX_ZIP_ENTRIES} files: your own files and {MAX_ZIP_ENTRIES} in all were read "
+                       "(submit only your .py files)")
+            return False
+        self.entries -= 1
+        if size > self.budget:
+            self._once(f"{where} and what follows it unpack to more than {MAX_ZIP_BYTES >> 20} MB: not read "
+                       "(submit only your .py files)")
+            return False
+        self.budget -= size
+        return True
+
+    def _once(self, problem: str) -> None:
+        if not any(p.split(":")[0] == problem.split(":")[0] for p in self.problems):
+            self.problems.append(problem)
+
+
+def _printable(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (a name from an old zip tool) become U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _read_tree(path: Path, reading: _Reading) -> dict[str, tuple[bytes, float]]:
+    """Every .py file of a submission (folder or zip, zips nested once), by relative path, within
+    ``reading``'s limits. Symlinks are never followed: one could point at any file the grader can read."""
     files: dict[str, tuple[bytes, float]] = {}
     if path.is_dir():
-        for item in sorted(path.rglob("*")):
+        items = {item.relative_to(path).as_posix(): item for item in path.rglob("*")}
+        for item in (items[name] for name in reading.first(sorted(items))):
             relative = item.relative_to(path)
-            if any(part in IGNORED_PARTS or part.startswith(".") for part in relative.parts):
+            if any(part in IGNORED_PARTS or part.startswith(".") for part in relative.parts) or item.is_symlink():
                 continue
-            if item.is_file() and item.suffix == ".py":
-                files[relative.as_posix()] = (item.read_bytes(), item.stat().st_mtime)
-            elif item.is_file() and item.suffix.lower() == ".zip":
-                files.update(_read_zip(item.read_bytes(), relative.as_posix() + "/"))
-    else:
-        files.update(_read_zip(path.read_bytes(), ""))
+            name = _printable(relative.as_posix())
+            if item.is_file() and item.suffix in (".py", ".zip"):
+                if not reading.take(name, item.stat().st_size):
+                    continue
+                if item.suffix == ".py":
+                    files[name] = (item.read_bytes(), item.stat().st_mtime)
+                else:
+                    files.update(_read_zip(item.read_bytes(), name + "/", reading))
+    elif not path.is_symlink():
+        files.update(_read_zip(path.read_bytes(), "", reading))
     return files
 
 
-def _read_zip(data: bytes, prefix: str, depth: int = 0) -> dict[str, tuple[bytes, float]]:
+def _read_zip(data: bytes, prefix: str, reading: _Reading, depth: int = 0) -> dict[str, tuple[bytes, float]]:
     files: dict[str, tuple[bytes, float]] = {}
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
         return {prefix + "(unreadable zip)": (b"", 0.0)}
-    infos = archive.infolist()[:MAX_ZIP_ENTRIES]
-    budget = MAX_ZIP_BYTES
-    for info in infos:
-        name = PurePosixPath(info.filename)
-        if info.is_dir() or name.is_absolute() or ".." in name.parts:
+    by_name = {info.filename: info for info in infos[:MAX_LISTED]}
+    for info in (by_name[name] for name in reading.first(sorted(by_name))):
+        name = PurePosixPath(_printable(info.filename))
+        if info.is_dir() or name.is_absolute() or ".." in name.parts or stat.S_ISLNK(info.external_attr >> 16):
             continue
         if any(part in IGNORED_PARTS or part.startswith(".") for part in name.parts):
             continue
-        if name.suffix not in {".py", ".zip"} or info.file_size > budget:
+        if name.suffix not in {".py", ".zip"} or (name.suffix == ".zip" and depth > 0):
             continue
-        budget -= info.file_size
-        content = archive.read(info)
-        if name.suffix == ".zip" and depth == 0:
-            files.update(_read_zip(content, prefix + str(name) + "/", depth + 1))
-        elif name.suffix == ".py":
+        if not reading.take(prefix + str(name), info.file_size):
+            continue
+        try:
+            content = archive.read(info)
+        except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError):
+            files[prefix + str(name) + " (unreadable zip)"] = (b"", 0.0)
+            continue
+        if name.suffix == ".zip":
+            files.update(_read_zip(content, prefix + str(name) + "/", reading, depth + 1))
+        else:
             timestamp = float(sum(v * m for v, m in zip(info.date_time, (1e10, 1e8, 1e6, 1e4, 1e2, 1))))
             files[prefix + str(name)] = (content, timestamp)
     return files
@@ -112,9 +166,12 @@ def stage(ident: str, source: Path, config: AssignmentConfig, destination: Path)
     if destination.exists():
         shutil.rmtree(destination)
     destination.mkdir(parents=True)
-    tree = _read_tree(source)
+    reading = _Reading(prefixes=tuple(spec.prefix for spec in config.student_files.values()))
+    tree = _read_tree(source, reading)
     if any(name.endswith("(unreadable zip)") for name in tree):
-        submission.problems.append(f"{source.name} contains a zip file that cannot be opened")
+        submission.problems.append(f"{_printable(source.name)} contains a zip file that cannot be opened")
+        tree = {name: file for name, file in tree.items() if not name.endswith("(unreadable zip)")}
+    submission.problems += reading.problems
     helper_names = {Path(h).name for h in config.helpers}
     chosen_folder: str | None = None
     for role, spec in config.student_files.items():

@@ -21,6 +21,7 @@ its names come from students.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import re
 import shutil
@@ -158,9 +159,14 @@ def _unpack(archive: Path, unpack_root: Path) -> Path:
             if info.is_dir() or is_link or not parts or name.startswith("/") or ".." in parts:
                 continue
             destination = target.joinpath(*(_safe_name(p) for p in parts))
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            with zf.open(info) as source, open(destination, "wb") as sink:
-                shutil.copyfileobj(source, sink)
+            try:
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(info) as source, open(destination, "wb") as sink:
+                    shutil.copyfileobj(source, sink)
+            except (OSError, zipfile.BadZipFile, NotImplementedError) as error:
+                if getattr(error, "errno", None) in (errno.ENOSPC, errno.EDQUOT):
+                    raise
+                continue  # an entry that cannot be a file here (a name both file and folder, a bad entry)
     (target / ".complete").touch()
     return target
 
@@ -176,8 +182,15 @@ def _entry_name(info: zipfile.ZipInfo) -> str:
         return info.filename
 
 
-def _safe_name(name: str) -> str:
+def _safe_name(name: str, limit: int = 200) -> str:
+    """One path part as a file name: no separators, and short enough for any file system (255 bytes),
+    keeping its extension."""
     cleaned = re.sub(r"[\x00/\\]", "_", name).strip()
+    cleaned = cleaned.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    if len(cleaned.encode()) > limit:
+        stem, dot, suffix = cleaned.rpartition(".") if len(cleaned.rpartition(".")[2]) <= 10 else (cleaned, "", "")
+        digest = _digest(cleaned)
+        cleaned = stem.encode()[: limit - 20].decode("utf-8", "ignore") + "-" + digest + dot + suffix
     return cleaned if cleaned not in ("", ".", "..") else "_"
 
 
