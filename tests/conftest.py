@@ -27,12 +27,12 @@ for _variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ[_variable] = "1"
 
 # Seconds per module in a `make test` run on 2 cores (--durations=0, summed): examples batch 241,
-# otter 88, validate 85, ex01 38, reference seeds 35, LMS 32, student path 28, killed batch 17,
-# sandbox 14, GTZAN 13.
+# Slurm 150 (its jobs also take the other worker's core for a while), otter 88, validate 85, LMS 60,
+# class 45, faults 40, ex01 38, reference seeds 35, student path 28, killed batch 17, sandbox 20, GTZAN 13.
 LONGEST_FIRST = [
-    "test_grading_examples.py", "test_release_otter.py", "test_validate.py", "test_ex01_grading.py",
-    "test_grading_reference.py", "test_lms_batch.py", "test_student_path.py", "test_grading_batch.py",
-    "test_sandbox.py", "test_grading_gtzan.py", "test_slurm.py", "test_grading_faults.py",
+    "test_grading_examples.py", "test_slurm.py", "test_release_otter.py", "test_validate.py", "test_lms_batch.py",
+    "test_classroom.py", "test_grading_faults.py", "test_ex01_grading.py", "test_grading_reference.py",
+    "test_student_path.py", "test_sandbox.py", "test_grading_batch.py", "test_grading_gtzan.py",
 ]
 
 

@@ -18,7 +18,7 @@ import pytest
 
 from kit.release import contents, otter_plugin, pins, student
 from kit.release.student import ReleaseError
-from kit.release.zipfiles import FIXED_DATE, canonical_npz, listing, read_zip, write_zip
+from kit.zipfiles import FIXED_DATE, canonical_npz, listing, read_zip, write_zip
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "ex02_cnn"

@@ -22,7 +22,7 @@ from kit.grading.examples import example_sources
 from kit.processes import available_cores
 from kit.release import contents
 from kit.release.cli import build
-from kit.release.zipfiles import listing, read_zip
+from kit.zipfiles import listing, read_zip
 
 pytestmark = [pytest.mark.otter, pytest.mark.slow]
 

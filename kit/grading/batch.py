@@ -24,7 +24,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from rich.console import Console
@@ -32,7 +32,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from kit.grading import intake
 from kit.grading.cluster import ClusterOptions, EndedJob, outcome_path, run_as_jobs
-from kit.grading.config import AUTOGRADER, AssignmentConfig
+from kit.grading.config import AUTOGRADER, AssignmentConfig, load_config
 from kit.files import atomic_write_text
 from kit.processes import available_cores, dies_with_parent
 from kit.grading.regrade import keep_previous
@@ -115,6 +115,18 @@ def grade_submission(
     return Outcome(ident, final["score"], max_total(final), time.monotonic() - started, "graded")
 
 
+def grade_in_job(assignment: str, ident: str, source: Path, out: Path, view: Path | None, dataset: str,
+                 probe_jobs: int | None) -> None:
+    """What one job runs (on the cluster node): grade one submission into the shared folder.
+
+    ``probe_jobs`` None: the job's own cores (what Slurm gave it); the local executor's jobs
+    share this machine, so the coordinator says how many each may use.
+    """
+    outcome = grade_submission(load_config(assignment), ident, source, out, view, dataset,
+                               probe_jobs=probe_jobs or available_cores())
+    atomic_write_text(outcome_path(out, ident), json.dumps(asdict(outcome)))
+
+
 def collect(out: Path, idents: set[str] | None = None) -> dict[str, dict]:
     """The results on disk under ``out``: of ``idents`` only (a run's submissions), or all of them."""
     documents = {}
@@ -160,8 +172,8 @@ def grade_batch(
     if cluster is None:
         ended = _in_threads(config, todo, out, view, dataset, jobs, per_submission)
     else:
-        ended = (_job_outcome(job, out) for job in run_as_jobs(cluster, config, todo, out, view, dataset, jobs,
-                                                              per_submission, say=console.print))
+        ended = (_job_outcome(job, out) for job in run_as_jobs(grade_in_job, cluster, config, todo, out, view, dataset,
+                                                              jobs, per_submission, say=console.print))
     columns = (TextColumn("[bold]grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("{task.description}"))
     # The sheet describes this run's submissions: another section's results in ``out`` stay on disk.

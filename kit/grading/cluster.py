@@ -7,7 +7,7 @@ path is tested on a machine without Slurm (``EXECUTOR=local``). dask-jobqueue wo
 scheduler and workers that live for the whole batch; one job per submission is what a TA
 can follow in ``squeue`` and rerun.
 
-Each job runs :func:`grade_in_job`: the same ``grade_submission`` as a local batch, so the
+Each job runs ``kit.grading.batch.grade_in_job``: the same ``grade_submission`` as a local batch, so the
 same sandbox and limits apply inside the job, and its results appear atomically in the
 shared output folder (``<out>/<submission>/results.json``, written last), with a JSON note
 of how it ended (:func:`outcome_path`). The coordinator never reads what submitit pickles
@@ -27,12 +27,12 @@ import re
 import subprocess
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from kit.files import atomic_write_text
-from kit.grading.config import AssignmentConfig, load_config
+from kit.grading.config import AssignmentConfig
 
 # How often the coordinator asks whether a job has ended. A local job's state is a process's:
 # cheap to read, and every second of delay is a second of a batch's wall time per submission.
@@ -73,21 +73,6 @@ def make_executor(options: ClusterOptions, folder: Path, config: AssignmentConfi
         parameters["slurm_account"] = options.account
     executor.update_parameters(**parameters)
     return executor
-
-
-def grade_in_job(assignment: str, ident: str, source: Path, out: Path, view: Path | None, dataset: str,
-                 probe_jobs: int | None) -> None:
-    """What one job runs (on the cluster node): grade one submission into the shared folder.
-
-    ``probe_jobs`` None: the job's own cores (what Slurm gave it); the local executor's jobs
-    share this machine, so the coordinator says how many each may use.
-    """
-    from kit.grading.batch import grade_submission
-    from kit.processes import available_cores
-
-    outcome = grade_submission(load_config(assignment), ident, source, out, view, dataset,
-                               probe_jobs=probe_jobs or available_cores())
-    atomic_write_text(outcome_path(out, ident), json.dumps(asdict(outcome)))
 
 
 def outcome_path(out: Path, ident: str) -> Path:
@@ -190,13 +175,14 @@ def _write_ledger(out: Path, ledger: dict[str, dict]) -> None:
 
 
 def run_as_jobs(
-    options: ClusterOptions, config: AssignmentConfig, todo: list[tuple[str, Path]], out: Path,
+    job: Callable, options: ClusterOptions, config: AssignmentConfig, todo: list[tuple[str, Path]], out: Path,
     view: Path | None, dataset: str, jobs: int, probe_jobs: int | None, say: Callable[[str], None] = print,
 ) -> Iterator[EndedJob]:
-    """Submit ``todo`` as jobs, at most ``jobs`` at a time; yield each one as it ends."""
+    """Submit ``todo`` as jobs running ``job`` (``batch.grade_in_job``: passed in, so that this module
+    does not import the batch that imports it), at most ``jobs`` at a time; yield each one as it ends."""
     executor = make_executor(options, out / JOBS_FOLDER, config, dataset)
     if options.executor == "slurm":
-        yield from _follow_slurm(executor, options, config, todo, out, view, dataset, jobs, say)
+        yield from _follow_slurm(job, executor, options, config, todo, out, view, dataset, jobs, say)
         return
     waiting = list(todo)
     running: dict[str, tuple[object, float]] = {}
@@ -204,17 +190,17 @@ def run_as_jobs(
         while waiting and len(running) < max(1, jobs):
             ident, source = waiting.pop(0)
             outcome_path(out, ident).unlink(missing_ok=True)
-            job = executor.submit(grade_in_job, config.id, ident, source, out, view, dataset, probe_jobs)
-            running[ident] = (job, time.monotonic())
-        ended = [ident for ident, (job, _) in running.items() if job.done()]
+            submitted = executor.submit(job, config.id, ident, source, out, view, dataset, probe_jobs)
+            running[ident] = (submitted, time.monotonic())
+        ended = [ident for ident, (submitted, _) in running.items() if submitted.done()]
         for ident in ended:
-            job, started = running.pop(ident)
-            yield EndedJob(ident, time.monotonic() - started, _tail(job.paths.stderr), job.state)
+            submitted, started = running.pop(ident)
+            yield EndedJob(ident, time.monotonic() - started, _tail(submitted.paths.stderr), submitted.state)
         if not ended:
             time.sleep(POLL_SECONDS[options.executor])
 
 
-def _follow_slurm(executor, options: ClusterOptions, config: AssignmentConfig, todo: list[tuple[str, Path]],
+def _follow_slurm(job: Callable, executor, options: ClusterOptions, config: AssignmentConfig, todo: list[tuple[str, Path]],
                   out: Path, view: Path | None, dataset: str, jobs: int, say: Callable[[str], None]) -> Iterator[EndedJob]:
     queue = SlurmQueue()
     if not queue.accounting:
@@ -235,9 +221,10 @@ def _follow_slurm(executor, options: ClusterOptions, config: AssignmentConfig, t
         while waiting and len(running) < max(1, jobs):
             ident, source = waiting.pop(0)
             outcome_path(out, ident).unlink(missing_ok=True)
-            job = executor.submit(grade_in_job, config.id, ident, source, out, view, dataset, None)
-            running[ident] = {"job_id": str(job.job_id), "stderr": str(job.paths.stderr), "started": time.monotonic()}
-            ledger[ident] = {"job_id": str(job.job_id), "stderr": str(job.paths.stderr)}
+            submitted = executor.submit(job, config.id, ident, source, out, view, dataset, None)
+            entry = {"job_id": str(submitted.job_id), "stderr": str(submitted.paths.stderr)}
+            running[ident] = dict(entry, started=time.monotonic())
+            ledger[ident] = entry
             _write_ledger(out, ledger)
         states = queue.states()
         ended = [] if states is None else [

@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kit.grading.config import REPO, AssignmentConfig
 from kit.grading.edits import Edit, apply_edits, as_student
-from kit.release.skeletons import without_markers
+from kit.solution_markers import without_markers
 
 EXAMPLES = REPO / "autograder" / "examples"
 BUILT = REPO / "build" / "examples"

@@ -36,7 +36,7 @@ from pathlib import Path
 from kit.files import atomic_write_bytes
 from kit.lms import Student
 from kit.lms.csv_cells import RawCsv, sniff_delimiter
-from kit.release.zipfiles import write_zip
+from kit.zipfiles import write_zip
 
 IDENTIFIER, FULL_NAME, GRADE, MAXIMUM_GRADE = "Identifier", "Full name", "Grade", "Maximum grade"
 LAST_MODIFIED_GRADE, FEEDBACK_COMMENTS = "Last modified (grade)", "Feedback comments"

@@ -32,7 +32,7 @@ from kit.release import contents, features_payload
 from kit.release.otter_plugin import ENTRY_NOTEBOOK, PLUGIN_NAME
 from kit.release.pins import TORCH_CPU_INDEX, lock_pins
 from kit.release.student import REPO, ReleaseError
-from kit.release.zipfiles import check_name, read_zip, write_zip
+from kit.zipfiles import check_name, read_zip, write_zip
 
 OTTER_VERSION = "7.0.0"
 PYTHON_VERSION = "3.11"  # requirements.lock is resolved for the kit's Python 3.11

@@ -54,7 +54,7 @@ def build(
 
 
 def run(args: argparse.Namespace) -> int:
-    from kit.release.zipfiles import listing, sha256_of
+    from kit.zipfiles import listing, sha256_of
 
     try:
         built = build(args.assignment, args.dataset, args.out, args.only, args.data_dir)

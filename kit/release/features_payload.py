@@ -14,7 +14,7 @@ from pathlib import Path
 
 from kit.data.manifest import SPLIT_FOLDERS, SPLITS, save_manifest
 from kit.release.student import ReleaseError, manifest_path
-from kit.release.zipfiles import canonical_npz
+from kit.zipfiles import canonical_npz
 
 
 def feature_folder(dataset: str) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from kit.release.pins import TORCH_CPU_INDEX, lock_pins, normalise, parse_pins
 from kit.release import contents
-from kit.release.zipfiles import write_zip
+from kit.zipfiles import write_zip
 from kit.paths import REPO
 
 

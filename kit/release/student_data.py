@@ -26,7 +26,7 @@ from kit.data.manifest import PUBLIC_SPLITS, SPLIT_FOLDERS, manifest_json
 from kit.paths import REPO
 from kit.release import contents
 from kit.release.student import ReleaseError
-from kit.release.zipfiles import write_zip
+from kit.zipfiles import write_zip
 
 TOP = "music_speech_subset"
 ZIP_NAME = f"{TOP}.zip"
