@@ -28,7 +28,7 @@ SLURM_ACCOUNT ?=
 FORCE ?= 0
 SEED ?= 0
 
-.PHONY: help setup data grade validate test test-fast bench class corpus skeletons release clean
+.PHONY: help setup data grade validate test test-fast bench class calibrate corpus skeletons release clean
 
 help:
 	@echo "make grade      grade the example submissions (or SUBMISSIONS=dir-or-LMS-zip [DATASET=gtzan DATA_DIR=...] [JOBS=n] [FORCE=1] [ASSIGNMENT=ex01_features])"
@@ -39,6 +39,7 @@ help:
 	@echo "make test       run the kit's own tests"
 	@echo "make data       verify a dataset and cache its features (DATASET=gtzan DATA_DIR=... for a TA's copy)"
 	@echo "make bench      timings, printed as ratios against a baseline measured in the same run"
+	@echo "make calibrate  the reference on 5 seeds -> proposed accuracy threshold (DATASET=gtzan DATA_DIR=... [WRITE=1])"
 	@echo "make class      a Moodle download + worksheet of N=300 students (examples, variants, hostile code, odd uploads)"
 	@echo "make skeletons  regenerate assignments/ from the solutions' BEGIN/END SOLUTION markers"
 	@echo "make release    build dist/ student zip, students' data zip and otter autograder zip (ASSIGNMENT=... [DATASET=gtzan DATA_DIR=...])"
@@ -116,6 +117,11 @@ test-fast: setup
 
 bench: setup
 	$(PY) -m kit bench
+
+WRITE ?= 0
+calibrate: setup
+	$(KIT) calibrate --assignment $(ASSIGNMENT) --dataset $(DATASET) $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") \
+	  $(if $(filter 1 yes true,$(WRITE)),--write)
 
 N ?= 300
 class: setup

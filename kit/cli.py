@@ -17,6 +17,7 @@ VERBS = {
     "skeletons": ("kit.release.skeletons", "regenerate assignments/ from the solutions"),
     "release": ("kit.release.cli", "build the student zip and the otter autograder zip"),
     "bench": ("kit.bench", "run the benchmarks and print ratios"),
+    "calibrate": ("kit.grading.calibrate", "train the reference on 5 seeds and propose the held-out accuracy threshold"),
     "class": ("kit.validate.classroom", "write a Moodle download and worksheet of a whole class, to try the kit at scale"),
 }
 

@@ -1,23 +1,25 @@
 """The accuracy threshold is meaningful: the reference clears it with a margin on 5 seeds."""
 
+import json
+
 import pytest
 
-from kit.grading.accuracy import accuracy_request, heldout_labels, predictions_accuracy
+from kit.grading.calibrate import reference_accuracy_hook, with_threshold
 from kit.grading.cli import data_view
 from kit.grading.config import REPO, load_config
 from kit.grading.pytest_plugin import GradingContext
 
 MARGIN = 0.05
 SEEDS = (1, 2, 3, 4, 5)
+CONFIG = load_config("ex02_cnn")
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def context():
-    config = load_config("ex02_cnn")
-    view = data_view(config, "embedded", None)
-    grading = GradingContext(config=config, submission=REPO / "solutions" / "ex02_cnn", features=view,
+    view = data_view(CONFIG, "embedded", None)
+    grading = GradingContext(config=CONFIG, submission=REPO / "solutions" / "ex02_cnn", features=view,
                              dataset="embedded")
     yield grading
     grading.close()
@@ -25,18 +27,22 @@ def context():
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_reference_clears_the_threshold_with_a_margin(context, seed):
-    settings = context.settings("accuracy")
-    threshold = settings["threshold"]["embedded"]
-    request = accuracy_request(settings, context.features, seed=seed)
-    result = context.probe("accuracy", request, folders={"data": context.features / "public"})
-    assert result.ok, result.describe()
-    labels = heldout_labels(context.features)
-    names = result.response["heldout_names"]
-    accuracy = predictions_accuracy(result.arrays["heldout_logits"], [labels[n] for n in names])
-    print(f"seed {seed}: reference accuracy {accuracy:.3f} on {len(names)} holdout clips (threshold {threshold})")
+    """The same measurement as `make calibrate` (the assignment's heldout_accuracy.reference_accuracy)."""
+    threshold = context.settings("accuracy")["threshold"]["embedded"]
+    accuracy, clips = reference_accuracy_hook(CONFIG)(context, seed)
+    print(f"seed {seed}: reference accuracy {accuracy:.3f} on {clips} holdout clips (threshold {threshold})")
     assert accuracy >= threshold + MARGIN, f"seed {seed}: reference accuracy {accuracy:.3f}, threshold {threshold}"
 
 
 def test_the_held_out_split_is_large_enough_for_the_threshold(context):
     """With fewer clips a single mistake moves accuracy by more than the margin."""
-    assert len(heldout_labels(context.features)) >= 1 / (MARGIN / 2)
+    labels = json.loads((context.features / "heldout_labels.json").read_text())
+    assert len(labels) >= 1 / (MARGIN / 2)
+
+
+def test_calibrate_writes_only_the_dataset_threshold():
+    text = (CONFIG.folder / "config.toml").read_text()
+    written = with_threshold(text, "gtzan", 0.87)
+    assert "threshold = { embedded = 0.80, gtzan = 0.87 }" in written
+    assert written.replace("gtzan = 0.87", "gtzan = 0.80") == text
+    assert "threshold = { embedded = 0.80, gtzan = 0.80, italic = 0.31 }" in with_threshold(text, "italic", 0.314)

@@ -22,8 +22,7 @@ from kit.data.feature_files import write_feature_file
 from kit.data.features import FeatureParams, fit_length
 from kit.data.manifest import SPLIT_FOLDERS, parse_manifest
 from kit.grading.config import REPO
-from kit.grading.ground_truth import memoized
-from kit.grading.pytest_plugin import GradingContext
+from kit.grader import GradingContext, memoized
 
 CORPUS = REPO / "data_manifests" / "embedded"
 SR = 22050

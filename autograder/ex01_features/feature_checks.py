@@ -13,8 +13,7 @@ import zipfile
 
 import numpy as np
 
-from kit.grading.checks import check_dtype, check_shape, check_value, describe_failure
-from kit.grading.pytest_plugin import fail
+from kit.grader import check_dtype, check_shape, check_value, describe_failure, fail
 
 ATOL = 1e-3  # on log10 band energies
 LOG_FLOOR = 1e-10

@@ -8,8 +8,7 @@ import pytest
 from probe_schemas import AudioFeaturesResponse
 from feature_checks import check_audio
 
-from kit.grading.checks import Scenarios, fail
-from kit.grading.pytest_plugin import note, require
+from kit.grader import Scenarios, fail, note, require
 
 # Rates a loader may plausibly return instead of the one asked for (a fixed 44100, a file's own).
 MIN_RATE, MAX_RATE = 8000, 192000

@@ -13,8 +13,7 @@ import pytest
 from probe_schemas import AudioFeaturesResponse
 from feature_checks import check_features, implied_hop, layout_problem, shape_text
 
-from kit.grading.checks import GradingFailure, Scenarios, describe_failure
-from kit.grading.pytest_plugin import fail, note, require
+from kit.grader import GradingFailure, Scenarios, describe_failure, fail, note, require
 
 
 def _features(feature_run, signals, name):

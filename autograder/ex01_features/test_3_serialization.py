@@ -10,8 +10,7 @@ import pytest
 from probe_schemas import SerializationResponse
 from feature_checks import check_label_array, read_feature_bytes, shape_text
 
-from kit.grading.checks import GradingFailure, check_dtype, check_shape, describe_failure
-from kit.grading.pytest_plugin import fail, note, require
+from kit.grader import GradingFailure, check_dtype, check_shape, describe_failure, fail, note, require
 
 
 def _written(serialization, *, any_name=False):

@@ -13,8 +13,7 @@ import pytest
 from probe_schemas import DatasetResponse
 from feature_checks import check_features, frames_center_false, read_feature_bytes
 
-from kit.grading.checks import GradingFailure, describe_failure
-from kit.grading.pytest_plugin import fail, note, require
+from kit.grader import GradingFailure, describe_failure, fail, note, require
 
 CALL = "extract_dataset_features('dataset', 'manifests/tiny.json', 'features_out')"
 

@@ -11,9 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kit.grading.accuracy import accuracy_request
-from kit.grading.ground_truth import cached
-from kit.grading.pytest_plugin import GradingContext, grading_context
+from heldout_accuracy import accuracy_request
+from kit.grader import GradingContext, cached, grading_context
 
 FORMULA_SEED = 7
 

@@ -14,8 +14,7 @@ import pytest
 from probe_schemas import DatasetResponse
 
 from kit.data.feature_files import write_feature_file
-from kit.grading.checks import Scenarios, describe_failure, fail
-from kit.grading.pytest_plugin import require
+from kit.grader import Scenarios, describe_failure, fail, require
 
 SPLITS = {"training": 9, "validation": 6, "testing": 5}
 FRAMES, MELS = 30, 40

@@ -7,8 +7,7 @@ cases right), the default arguments, and the return type.
 import pytest
 from probe_schemas import ModelResponse
 
-from kit.grading.checks import PartialCredit, describe_failure, fail
-from kit.grading.pytest_plugin import require
+from kit.grader import PartialCredit, describe_failure, fail, require
 
 ARGUMENTS = ("size", "kernel", "stride", "padding", "dilation")
 DEFAULTS = {"stride": 1, "padding": 0, "dilation": 1}

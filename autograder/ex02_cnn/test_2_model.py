@@ -10,8 +10,7 @@ computes, not by which classes it instantiates.
 import pytest
 from probe_schemas import ModelResponse
 
-from kit.grading.checks import Scenarios, describe_failure, fail
-from kit.grading.pytest_plugin import note, require
+from kit.grader import Scenarios, describe_failure, fail, note, require
 
 BLOCK = ["conv", "relu", "batch_norm", "max_pool"]
 EXPECTED_SEQUENCE = BLOCK + BLOCK + ["dropout", "linear"]

@@ -17,8 +17,7 @@ from dataclasses import dataclass
 import pytest
 from probe_schemas import TrainingResponse
 
-from kit.grading.checks import NotApplicable, Scenarios, check_exists, describe_failure, fail
-from kit.grading.pytest_plugin import require
+from kit.grader import NotApplicable, Scenarios, check_exists, describe_failure, fail, require
 
 NAN, INF = float("nan"), float("inf")
 # A learning rate no one types by accident, to see that train() passes lr to Adam.

@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 from probe_schemas import AccuracyResponse, TestingResponse
 
-from kit.grading.accuracy import accuracy_request, confusion_counts, heldout_labels, predictions_accuracy
-from kit.grading.checks import GradingFailure, Scenarios, describe_failure, fail
-from kit.grading.pytest_plugin import attach, note, require
+from heldout_accuracy import accuracy_request, confusion_counts, heldout_labels, predictions_accuracy
+from kit.grader import GradingFailure, Scenarios, attach, describe_failure, fail, note, require
 
 # Logits the scripted model returns, with labels; batches of unequal size. Some logits lie
 # between 0 and 0.5, so a threshold other than 0 changes the answer, and averaging the

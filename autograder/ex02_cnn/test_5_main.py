@@ -8,8 +8,7 @@ from probe_schemas import MainResponse
 
 from kit.data.feature_files import read_feature_file, write_feature_file
 from kit.data.manifest import SPLIT_FOLDERS
-from kit.grading.checks import describe_failure, fail
-from kit.grading.pytest_plugin import note, require
+from kit.grader import describe_failure, fail, note, require
 
 MAX_EPOCHS = 2
 ARGS = ["--max-epochs", str(MAX_EPOCHS)]

@@ -1,4 +1,6 @@
-"""Held-out accuracy, shared by the ex02 accuracy grader and the kit's threshold test."""
+"""Held-out accuracy of ex02 (music vs speech: class 1 where the logit is positive), shared by the
+accuracy grader (4.4), the kit's threshold test and ``make calibrate`` (``reference_accuracy``: the
+hook the calibration looks for in an assignment's grader folder)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from kit.data.manifest import CLASS_NAMES, SPLIT_FOLDERS
+from kit.grader import GradingContext
 
 
 def accuracy_request(settings: dict[str, Any], view: Path, *, seed: int | None = None) -> dict[str, Any]:
@@ -35,3 +38,15 @@ def confusion_counts(logits: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
     truth = np.asarray(labels, dtype=np.int64)
     counts = [[int(np.sum((truth == t) & (predicted == p))) for p in (0, 1)] for t in (0, 1)]
     return {"classes": list(CLASS_NAMES), "counts": counts}
+
+
+def reference_accuracy(grading: GradingContext, seed: int) -> tuple[float, int]:
+    """(held-out accuracy, number of held-out clips) of the submission in ``grading`` trained with ``seed``,
+    as test 4.4 measures it; raises RuntimeError saying why when the training gave no predictions."""
+    request = accuracy_request(grading.settings("accuracy"), grading.features, seed=seed)
+    result = grading.probe("accuracy", request, folders={"data": grading.features / "public"})
+    if not result.ok:
+        raise RuntimeError(f"seed {seed}: {result.describe()}")
+    labels = heldout_labels(grading.features)
+    names = result.response["heldout_names"]
+    return predictions_accuracy(result.arrays["heldout_logits"], [labels[n] for n in names]), len(names)
