@@ -141,10 +141,13 @@ def test_feedback_html_shows_the_students_training_run(batch):
     assert (folder / "training_curve.png").read_bytes().startswith(b"\x89PNG")
     assert 'src="data:image/png;base64,' in page and "said music" in page
     accuracy = next(t for t in results(batch, "reference")["tests"] if t["number"] == "4.4")
-    counts = accuracy["extra_data"]["heldout_confusion"]["counts"]
-    curve = accuracy["extra_data"]["training_curve"]
+    table = accuracy["extra_data"]["tables"][0]
+    assert table["columns"] == ["said speech", "said music"] and [row[0] for row in table["rows"]] == ["speech", "music"]
+    counts = [row[1:] for row in table["rows"]]
     assert sum(map(sum, counts)) == 40 and counts[0][0] + counts[1][1] >= 32  # threshold 0.80 on 40 clips
-    assert len(curve["train_losses"]) == len(curve["val_losses"]) == curve["stop_epoch"] >= curve["best_epoch"] >= 1
+    curve = accuracy["extra_data"]["figures"][0]
+    losses = curve["series"]["training loss"], curve["series"]["validation loss"]
+    assert len(losses[0]) == len(losses[1]) == curve["stop_epoch"] >= curve["best_epoch"] >= 1
     assert not (batch[0] / "skeleton" / "training_curve.png").exists()  # no run, no picture
 
 

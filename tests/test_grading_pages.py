@@ -9,9 +9,16 @@ from kit.grading.results import feedback_text
 DOCUMENT = {
     "score": 3.0, "output": "", "tests": [
         {"number": "4.4", "name": "accuracy", "score": 3.0, "max_score": 4.0, "output": "<b>not bold</b>",
-         "extra_data": {"training_curve": {"train_losses": [0.9, 0.5, 0.4], "val_losses": [1.0, 0.6, 0.7],
-                                           "stop_epoch": 3, "best_epoch": 2},
-                        "heldout_confusion": {"classes": ["speech", "music"], "counts": [[9, 1], [2, 8]]}}},
+         # What a grader attaches, in the engine's generic form: a "curves" figure and a table (here a
+         # 3 x 3 confusion matrix: the engine knows no task and no number of classes).
+         "extra_data": {"figures": [{"kind": "curves", "file": "training_curve", "title": "run", "x_label": "epoch",
+                                     "y_label": "loss", "series": {"training loss": [0.9, 0.5, 0.4],
+                                                                   "validation loss": [1.0, 0.6, "nan"]},
+                                     "marks": [{"x": 2, "label": "best", "style": "best"}]}],
+                        "tables": [{"title": "confusion", "caption": "rows: true intent",
+                                    "columns": ["said alarm_set", "said play_music", "said weather_query"],
+                                    "rows": [["alarm_set", 9, 1, 0], ["play_music", 2, 8, 0],
+                                             ["weather_query", 0, 1, 11]]}]}},
     ],
 }
 
@@ -21,7 +28,8 @@ def test_pages_are_drawn_once_per_results_and_escape_what_students_wrote(tmp_pat
     files = write_student_pages(tmp_path, "ana", DOCUMENT, title="Lab", max_grade=100)
     page = files["feedback.html"].decode()
     assert files["training_curve.png"].startswith(b"\x89PNG") and "&lt;b&gt;not bold&lt;/b&gt;" in page
-    assert "grade 75.00 / 100" in page and ">9<" in page
+    assert "grade 75.00 / 100" in page and ">9<" in page and ">11<" in page and "said weather_query" in page
+    assert "<h2>4.4 accuracy</h2>" in page and "rows: true intent" in page
     drawn = (tmp_path / "feedback.html").stat().st_mtime_ns
     assert write_student_pages(tmp_path, "ana", DOCUMENT, title="Lab", max_grade=100) == files
     assert (tmp_path / "feedback.html").stat().st_mtime_ns == drawn  # not drawn again

@@ -112,10 +112,21 @@ def _accuracy(grading, seed, sigmoid_model=False):
 
 
 def _attach_run(request, response, confusion):
-    """The graded run's curves and confusion counts, for the pictures in the student's feedback."""
-    attach(request, "training_curve", {key: response.get(key) for key in
-                                       ("train_losses", "val_losses", "stop_epoch", "best_epoch")})
-    attach(request, "heldout_confusion", confusion)
+    """The graded run's losses per epoch and its held-out confusion counts, drawn in the student's
+    feedback (the engine draws a "curves" figure and renders a table)."""
+    best, stop = response.get("best_epoch"), response.get("stop_epoch")
+    attach(request, "figures", [{
+        "kind": "curves", "file": "training_curve", "title": "Your training run in the accuracy check",
+        "x_label": "epoch", "y_label": "loss",
+        "series": {"training loss": response.get("train_losses"), "validation loss": response.get("val_losses")},
+        "marks": [{"x": best, "label": f"best epoch ({best})", "style": "best"},
+                  {"x": stop, "label": f"stopped after epoch {stop}", "style": "stop"}],
+        # The same numbers as data, for tests and the TA's tools.
+        "best_epoch": best, "stop_epoch": stop}])
+    attach(request, "tables", [{
+        "title": "held-out confusion", "caption": "Held-out clips (rows: the true class, columns: what your model said):",
+        "columns": [f"said {name}" for name in confusion["classes"]],
+        "rows": [[name, *counts] for name, counts in zip(confusion["classes"], confusion["counts"])]}])
 
 
 @pytest.mark.points(4)

@@ -97,7 +97,7 @@ def _timed(command: list[str], **env: str) -> Timed:
 def _stop_epoch(results_json: Path) -> int | None:
     tests = json.loads(results_json.read_text())["tests"]
     accuracy = next(t for t in tests if t["number"] == "4.4")
-    return accuracy.get("extra_data", {}).get("training_curve", {}).get("stop_epoch")
+    return next(iter(accuracy.get("extra_data", {}).get("figures", [])), {}).get("stop_epoch")
 
 
 def bare_train_and_test() -> Timed:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -13,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from kit.files import atomic_write_bytes, atomic_write_text
 from kit.grading import pictures
 from kit.grading.report import TOP_PAIRS, Summary
-from kit.grading.results import describe_adjustment, file_problems, max_total
+from kit.grading.results import describe_adjustment, file_problems, label_of, max_total
 from kit.lms import lms_grade
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -25,55 +26,81 @@ def _b64(png: bytes | None) -> str | None:
     return base64.b64encode(png).decode() if png else None
 
 
-def accuracy_extra(document: dict) -> dict:
-    """The accuracy check's data (training curve, confusion counts), if the results hold it."""
+def attachments(document: dict) -> list[dict]:
+    """The figures and tables the graders attached, test by test: [{"test": "4.4 <name>", "figures":
+    [spec, ...], "tables": [{"title", "caption", "columns", "rows"}, ...]}], for the feedback page.
+
+    A grader attaches them as ``extra_data["figures"]`` (kind "curves", ``pictures.curves``; each with
+    a ``file`` name for its PNG) and ``extra_data["tables"]`` (an N x N confusion matrix is a table
+    whose columns and row headers are the class names): the engine draws what it is given."""
+    found = []
     for test in document["tests"]:
-        if "training_curve" in test.get("extra_data", {}) or "heldout_confusion" in test.get("extra_data", {}):
-            return test["extra_data"]
-    return {}
+        extra = test.get("extra_data") or {}
+        figures = [f for f in extra.get("figures") or [] if isinstance(f, dict) and f.get("kind") == "curves"]
+        tables = [t for t in extra.get("tables") or [] if isinstance(t, dict) and isinstance(t.get("rows"), list)]
+        if figures or tables:
+            found.append({"test": label_of(test), "figures": figures, "tables": tables})
+    return found
 
 
-def feedback_page(submission: str, document: dict, *, title: str, max_grade: float, curve_png: bytes | None) -> str:
+def feedback_page(submission: str, document: dict, *, title: str, max_grade: float,
+                  pictures_png: dict[str, bytes]) -> str:
     intake = document.get("output", "").strip()
+    sections, index = [], 0
+    for section in attachments(document):
+        figures = []
+        for figure in section["figures"]:
+            figures.append(dict(figure, png=_b64(pictures_png.get(_picture_name(figure, index)))))
+            index += 1
+        sections.append(dict(section, figures=figures))
     return _ENVIRONMENT.get_template("feedback.html.j2").render(
         title=title, submission=submission, score=document["score"], max_score=max_total(document),
         grade=f"{lms_grade(document['score'], max_total(document), max_grade):.2f}", max_grade=max_grade,
-        intake=intake, problems=file_problems(document), tests=document["tests"], curve_png=_b64(curve_png),
-        adjustments=[describe_adjustment(note) for note in document.get("adjustments", [])],
-        confusion=accuracy_extra(document).get("heldout_confusion"))
+        intake=intake, problems=file_problems(document), tests=document["tests"], sections=sections,
+        adjustments=[describe_adjustment(note) for note in document.get("adjustments", [])])
 
 
 def _newest(paths) -> float:
     return max((p.stat().st_mtime for p in paths), default=0.0)
 
 
+def _picture_name(figure: dict, index: int) -> str:
+    name = re.sub(r"[^a-z0-9_]+", "_", str(figure.get("file") or f"figure_{index}").lower()).strip("_")
+    return f"{name or f'figure_{index}'}.png"
+
+
 def write_student_pages(folder: Path, submission: str, document: dict, *, title: str, max_grade: float) -> dict[str, bytes]:
-    """``feedback.html`` (and ``training_curve.png``) beside the student's results; returns the files.
+    """``feedback.html`` (and a PNG per attached figure, e.g. ``training_curve.png``) beside the student's
+    results; returns the files.
 
     Drawn again only when older than the results or the kit's page code (about 0.2 s a student:
     a rerun that grades nothing new does not redraw a course's worth of pictures).
     """
-    page_path, curve_path = folder / "feedback.html", folder / "training_curve.png"
+    page_path = folder / "feedback.html"
     sources = [folder / "results.json", Path(__file__), Path(pictures.__file__), *TEMPLATES.glob("*.j2")]
     # What the page shows besides results.json: the TA's adjustments and the grade scale.
     key = "<!-- " + hashlib.sha256(repr((document.get("adjustments"), document["score"], title, max_grade))
                                    .encode()).hexdigest() + " -->\n"
+    figures = [figure for section in attachments(document) for figure in section["figures"]]
+    names = [_picture_name(figure, index) for index, figure in enumerate(figures)]
     if page_path.is_file() and page_path.stat().st_mtime >= _newest(p for p in sources if p.exists()) \
             and page_path.read_text(encoding="utf-8").endswith(key):
         files = {"feedback.html": page_path.read_bytes()}
-        if curve_path.is_file():
-            files["training_curve.png"] = curve_path.read_bytes()
+        files.update({name: (folder / name).read_bytes() for name in names if (folder / name).is_file()})
         return files
-    curve = pictures.training_curve(accuracy_extra(document).get("training_curve"))
-    page = feedback_page(submission, document, title=title, max_grade=max_grade, curve_png=curve) + key
-    files = {"feedback.html": page.encode()}
-    if curve is not None:
-        atomic_write_bytes(curve_path, curve)
-        files["training_curve.png"] = curve
-    else:
-        curve_path.unlink(missing_ok=True)  # a regrade without a training run leaves no stale picture
-    atomic_write_text(page_path, page)  # last: its time stamps the pair
-    return files
+    drawn = {}
+    for figure, name in zip(figures, names):
+        png = pictures.curves(figure)
+        if png is not None:
+            drawn[name] = png
+    for stale in folder.glob("*.png"):  # a regrade without a training run leaves no stale picture
+        if stale.name not in drawn:
+            stale.unlink()
+    for name, png in drawn.items():
+        atomic_write_bytes(folder / name, png)
+    page = feedback_page(submission, document, title=title, max_grade=max_grade, pictures_png=drawn) + key
+    atomic_write_text(page_path, page)  # last: its time stamps the set
+    return {"feedback.html": page.encode(), **drawn}
 
 
 def write_report_html(path: Path, summary: Summary) -> None:

@@ -1,7 +1,7 @@
-"""The batch's pictures (matplotlib, PNG bytes): a student's training run, and the TA's overview.
+"""The batch's pictures (matplotlib, PNG bytes): the figures graders attach, and the TA's overview.
 
-Drawn on the trusted side from results.json (``extra_data`` of the accuracy check), never
-from anything a student's process wrote as an image.
+Drawn on the trusted side from results.json (a test's ``extra_data["figures"]``), never from
+anything a student's process wrote as an image.
 """
 
 from __future__ import annotations
@@ -33,26 +33,27 @@ def _finite(values) -> list[float]:
     return out
 
 
-def training_curve(curve: dict | None) -> bytes | None:
-    """Training and validation loss per epoch, the best and the stop epoch marked; None without data."""
-    if not curve:
-        return None
-    train, val = _finite(curve.get("train_losses")), _finite(curve.get("val_losses"))
-    if not any(math.isfinite(v) for v in train + val):
+MARK_STYLES = {"best": ("tab:green", "--"), "stop": ("tab:red", ":")}
+
+
+def curves(figure_spec: dict) -> bytes | None:
+    """A figure a grader attached (``extra_data["figures"]``, kind "curves"): ``series`` {label: values
+    per step}, ``marks`` [{"x", "label", "style": best|stop|other}], ``title``, ``x_label``, ``y_label``.
+    None when no series holds a finite value."""
+    series = {str(label): _finite(values) for label, values in (figure_spec.get("series") or {}).items()}
+    if not any(math.isfinite(v) for values in series.values() for v in values):
         return None
     figure, axes = plt.subplots(figsize=(6, 3.4))
-    if train:
-        axes.plot(range(1, len(train) + 1), train, marker="o", markersize=3, label="training loss")
-    if val:
-        axes.plot(range(1, len(val) + 1), val, marker="o", markersize=3, label="validation loss")
-    best, stop = curve.get("best_epoch"), curve.get("stop_epoch")
-    if isinstance(best, int):
-        axes.axvline(best, color="tab:green", linestyle="--", label=f"best epoch ({best})")
-    if isinstance(stop, int):
-        axes.axvline(stop, color="tab:red", linestyle=":", label=f"stopped after epoch {stop}")
-    axes.set_xlabel("epoch")
-    axes.set_ylabel("loss")
-    axes.set_title("Your training run in the accuracy check")
+    for label, values in series.items():
+        if values:
+            axes.plot(range(1, len(values) + 1), values, marker="o", markersize=3, label=label)
+    for mark in figure_spec.get("marks") or []:
+        if isinstance(mark.get("x"), (int, float)):
+            color, line = MARK_STYLES.get(mark.get("style"), ("tab:grey", "-."))
+            axes.axvline(mark["x"], color=color, linestyle=line, label=str(mark.get("label", "")))
+    axes.set_xlabel(str(figure_spec.get("x_label", "")))
+    axes.set_ylabel(str(figure_spec.get("y_label", "")))
+    axes.set_title(str(figure_spec.get("title", "")))
     axes.grid(alpha=0.3)
     axes.legend(fontsize=8)
     return _png(figure)

@@ -1,7 +1,7 @@
 """Everything a batch hands back, rebuilt from the results on disk after grading.
 
-Per student: ``feedback.md`` and ``feedback.html`` (with the TA's adjustments) with their training curve (``training_curve.png``) and held-out
-confusion counts. For the TA: ``report.md``, ``report.html``, ``similarity.html``, the regrade
+Per student: ``feedback.md`` and ``feedback.html``, with the TA's adjustments and the figures and
+tables the graders attached (ex02: the training curve and the held-out confusion counts). For the TA: ``report.md``, ``report.html``, ``similarity.html``, the regrade
 diff, and the files the LMS imports: Moodle's filled grading worksheet and feedback-files zip,
 or Canvas's gradebook CSV. Rebuilt whole on every run, so a killed or partial batch leaves
 nothing stale that a rerun would not replace.
