@@ -228,3 +228,33 @@ def test_ex02_skeleton_imports_and_every_call_is_not_implemented():
     assert result.returncode == 0, result.stderr
     assert "DID NOT RAISE" not in result.stdout, result.stdout
     assert result.stdout.count("raised") == 6, result.stdout
+
+
+@pytest.mark.parametrize("assignment", ["ex01_features", "ex02_cnn"])
+def test_the_handout_grading_table_is_the_graders_markers_and_drift_is_caught(assignment):
+    """The table rows come from each test's number, handout and points markers: a handout edited
+    by hand (here one row's points) differs from what `make skeletons` writes, so --check fails."""
+    from kit.grading.config import load_config
+    from kit.grading.markers import grader_tests, grading_table, with_grading_table
+
+    config = load_config(assignment)
+    handout = (REPO / "assignments" / assignment / "README.md").read_text(encoding="utf-8")
+    assert with_grading_table(handout, config) == handout
+    tests = grader_tests(config)
+    table = grading_table(config).splitlines()[2:]
+    assert [row.split(" | ")[0].strip("| ") for row in table] == [t.number for t in tests]
+    assert sum(float(row.rsplit("|", 2)[1]) for row in table) == sum(t.points for t in tests)
+    last = table[-1]
+    edited = handout.replace(last, last.rsplit("|", 2)[0] + "| 99 |")
+    assert edited != handout and with_grading_table(edited, config) == handout
+
+
+def test_a_threshold_in_config_reaches_the_handout():
+    from kit.grading.config import load_config
+    from kit.grading.markers import grading_table
+
+    config = load_config("ex02_cnn")
+    settings = {**config.settings, "accuracy": {**config.settings["accuracy"], "threshold": {"embedded": 0.875}}}
+    row = next(line for line in grading_table(config.model_copy(update={"settings": settings})).splitlines()
+               if line.startswith("| 4.4 |"))
+    assert "accuracy threshold (0.88)" in row and "at most 30 epochs" in row

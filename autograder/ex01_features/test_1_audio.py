@@ -44,6 +44,7 @@ def _check_file(feature_run, audio_files, index, request, reference_audio=None):
 
 
 @pytest.mark.points(1)
+@pytest.mark.handout("`get_audio_file_data` on a mono 22050 Hz file: `(audio, sr)` with the file's samples as a 1-D array")
 @pytest.mark.number("1.1")
 def test_reads_mono_file(feature_run, audio_files, request, reference_audio):
     """A mono 22050 Hz file gives (audio, sr) with the file's samples as a 1-D array"""
@@ -51,6 +52,7 @@ def test_reads_mono_file(feature_run, audio_files, request, reference_audio):
 
 
 @pytest.mark.points(1)
+@pytest.mark.handout("on a stereo file: the average of the channels")
 @pytest.mark.number("1.2")
 def test_mixes_stereo_down(feature_run, audio_files, request, reference_audio):
     """A stereo file is mixed down to mono (the average of its channels)"""
@@ -58,6 +60,7 @@ def test_mixes_stereo_down(feature_run, audio_files, request, reference_audio):
 
 
 @pytest.mark.points(3)
+@pytest.mark.handout("on a 44.1 kHz file: resampled to 22050 Hz by default, and to 16000 Hz with `sr=16000`")
 @pytest.mark.number("1.3")
 def test_resamples_to_the_rate_asked_for(feature_run, audio_files, request):
     """A 44.1 kHz file is resampled to 22050 Hz by default, and to 16000 Hz with sr=16000"""
@@ -69,6 +72,7 @@ def test_resamples_to_the_rate_asked_for(feature_run, audio_files, request):
 
 
 @pytest.mark.points(1)
+@pytest.mark.handout("the audio is a float32 array and `sr` a Python int")
 @pytest.mark.number("1.4")
 def test_returns_float32_and_an_int_rate(feature_run, audio_files):
     """The audio is a float32 array and sr a Python int"""

@@ -39,6 +39,7 @@ def _features(feature_run, signals, name):
 
 
 @pytest.mark.points(2)
+@pytest.mark.handout("`extract_mel_band_energies` returns shape (T, 40), time x mel, T = 1 + len(audio) // hop_length")
 @pytest.mark.number("2.1")
 def test_shape_time_by_mel(feature_run, signals, request):
     """Returns a float array of shape (T, 40), time x mel, with T = 1 + len(audio) // 1024 (center=True)"""
@@ -94,6 +95,7 @@ def _fixed_hop(signal, got):
 
 
 @pytest.mark.points(3)
+@pytest.mark.handout("values on a sine sweep, white noise and real speech and music clips (share of signals right)")
 @pytest.mark.number("2.2")
 def test_values(feature_run, signals, reference_log_mel):
     """Log-mel values match the reference (atol 1e-3) on a sine sweep, white noise and real speech and music"""
@@ -107,6 +109,7 @@ def test_values(feature_run, signals, reference_log_mel):
 
 
 @pytest.mark.points(1)
+@pytest.mark.handout("silence gives finite values (the 1e-10 floor), not -inf")
 @pytest.mark.number("2.3")
 def test_silence_is_finite(feature_run, signals, request):
     """Silence gives finite values (log10(0 + 1e-10) = -10), not -inf or NaN"""
@@ -125,6 +128,7 @@ def test_silence_is_finite(feature_run, signals, request):
 
 
 @pytest.mark.points(1)
+@pytest.mark.handout("other `sr`, `n_fft`, `hop_length` and `n_mels` are used")
 @pytest.mark.number("2.4")
 def test_uses_its_arguments(feature_run, signals):
     """sr, n_fft, hop_length and n_mels are used (16 kHz, n_fft 1024, hop 256, 64 mels)"""
@@ -143,6 +147,7 @@ def test_uses_its_arguments(feature_run, signals):
 
 
 @pytest.mark.points(1)
+@pytest.mark.handout("the features are float32")
 @pytest.mark.number("2.5")
 def test_returns_float32(feature_run, signals):
     """The features are float32 (the feature files store float32)"""

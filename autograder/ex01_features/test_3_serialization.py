@@ -66,6 +66,7 @@ def _reader_failure(failure, doing):
 
 
 @pytest.mark.points(1)
+@pytest.mark.handout("your serializer writes the given path as an `.npz` that loads with `allow_pickle=False`")
 @pytest.mark.number("3.1")
 def test_writes_npz_readable_without_pickle(serialization, request):
     """The serializer writes the given path as an .npz that loads with allow_pickle=False"""
@@ -76,6 +77,7 @@ def test_writes_npz_readable_without_pickle(serialization, request):
 
 
 @pytest.mark.points(2)
+@pytest.mark.handout("the file holds `features` (float32, as given) and `label` (int64 scalar)")
 @pytest.mark.number("3.2")
 def test_file_holds_features_and_label(serialization, request):
     """The file holds 'features' (float32, the given (T, 40) values) and 'label' (int64 scalar)"""
@@ -113,6 +115,7 @@ def test_file_holds_features_and_label(serialization, request):
 
 
 @pytest.mark.points(1)
+@pytest.mark.handout("your reader reads a file written by the course: (features, label as a Python int)")
 @pytest.mark.number("3.3")
 def test_reader_reads_a_kit_file(serialization):
     """load_features_and_class reads a feature file written by the course's code: (features, label)"""
@@ -140,6 +143,7 @@ def test_reader_reads_a_kit_file(serialization):
 
 
 @pytest.mark.points(1)
+@pytest.mark.handout("your serializer creates the file's folder when it does not exist")
 @pytest.mark.number("3.4")
 def test_serializer_creates_the_folder(serialization):
     """The serializer creates the file's folder when it does not exist yet"""
@@ -159,6 +163,7 @@ def test_serializer_creates_the_folder(serialization):
 
 
 @pytest.mark.points(1)
+@pytest.mark.handout("your reader refuses a file holding a pickled object (`allow_pickle=False`)")
 @pytest.mark.number("3.5")
 def test_reader_refuses_pickles(serialization):
     """load_features_and_class reads with allow_pickle=False: a file holding a pickled object is refused"""

@@ -58,6 +58,7 @@ def _file_of(clip, response, arrays):
 
 
 @pytest.mark.points(2)
+@pytest.mark.handout("`extract_dataset_features` on a small dataset: one `<clip>.npz` per clip in its split folder; returns the count")
 @pytest.mark.number("4.1")
 def test_one_file_per_clip_in_its_split_folder(dataset, request):
     """One <clip name>.npz per manifest clip in training/, validation/ or testing/; returns the count"""
@@ -88,6 +89,7 @@ def test_one_file_per_clip_in_its_split_folder(dataset, request):
 
 
 @pytest.mark.points(1)
+@pytest.mark.handout("each label is the index of the clip's class in the manifest's `dataset.labels` (in the manifest's order)")
 @pytest.mark.number("4.2")
 def test_labels_from_the_manifest(dataset):
     """Each file's label is the index of the clip's class in the manifest's dataset.labels"""
@@ -104,6 +106,7 @@ def test_labels_from_the_manifest(dataset):
 
 
 @pytest.mark.points(2)
+@pytest.mark.handout("the features of each clip, read at 22050 Hz (whatever the file's rate) and padded or cropped to `nominal_duration` (not always whole seconds)")
 @pytest.mark.number("4.3")
 def test_features_match_the_reference(dataset, request):
     """Each file's features match the reference: (T, 40) float32 of the clip padded/cropped to nominal_duration"""
@@ -144,6 +147,7 @@ def _failed_in(failure, helpers) -> bool:
 
 
 @pytest.mark.points(1)
+@pytest.mark.handout("`python feature_extraction_<name>.py <dataset> <manifest> <output>`, started from another folder, writes the features")
 @pytest.mark.number("4.4")
 def test_script_runs_from_another_folder(dataset, request):
     """python feature_extraction_<name>.py <dataset> <manifest> <output>, started from another folder, writes the features"""

@@ -128,6 +128,7 @@ def _judge_items(data_run, check):
 
 
 @pytest.mark.points(2)
+@pytest.mark.handout("`MyDataset(split_folder)` can be created, and `len()` is the folder's number of clips")
 @pytest.mark.number("0.1")
 def test_dataset_length(data_run):
     """MyDataset(split_folder) can be created, and len() is the folder's number of clips"""
@@ -161,6 +162,7 @@ def test_dataset_length(data_run):
 
 
 @pytest.mark.points(2)
+@pytest.mark.handout("an item's features are float32, shape (T, 40) (time x mel), as stored in the file")
 @pytest.mark.number("0.2")
 def test_item_features(data_run):
     """An item's features are float32, shape (T, 40) (time x mel), as stored in the file"""
@@ -178,6 +180,7 @@ def test_item_features(data_run):
 
 
 @pytest.mark.points(2)
+@pytest.mark.handout("an item's label is an int64 class id, 0 (speech) or 1 (music)")
 @pytest.mark.number("0.3")
 def test_item_label(data_run):
     """An item's label is an int64 class id, 0 (speech) or 1 (music)"""
@@ -194,6 +197,7 @@ def test_item_label(data_run):
 
 
 @pytest.mark.points(3)
+@pytest.mark.handout("`dataset[i]` returns one file's features together with that same file's label, each file once")
 @pytest.mark.number("0.4")
 def test_item_pairs_file_with_its_label(data_run):
     """dataset[i] returns one file's features together with that same file's label, each file once"""
@@ -269,6 +273,7 @@ def _rows(batches, files):
 
 
 @pytest.mark.points(3)
+@pytest.mark.handout("`get_data_loaders(root, batch_size)` returns the training, validation and testing loaders, in that order, each clip once per pass (the training loader may drop its last batch)")
 @pytest.mark.number("0.5")
 def test_loaders_read_their_split(data_run):
     """get_data_loaders(root, batch_size) returns the training, validation and testing loaders, in that order"""
@@ -293,6 +298,7 @@ def test_loaders_read_their_split(data_run):
 
 
 @pytest.mark.points(2)
+@pytest.mark.handout("the loaders make batches of `batch_size` clips: x (B, T, 40), y (B,)")
 @pytest.mark.number("0.6")
 def test_loader_batches(data_run):
     """The loaders make batches of batch_size clips: x (B, T, 40) stacked items, y (B,)"""
@@ -318,6 +324,7 @@ def test_loader_batches(data_run):
 
 
 @pytest.mark.points(4)
+@pytest.mark.handout("only the training loader shuffles; the validation and testing loaders keep one order (share of the three loaders right)")
 @pytest.mark.number("0.7")
 def test_only_training_shuffles(data_run):
     """Only the training loader shuffles; the validation and testing loaders keep one order"""

@@ -40,6 +40,7 @@ def _diagnosis(wrong_args, right_args):
 
 
 @pytest.mark.points(4)
+@pytest.mark.handout("`conv_output_size` gives what torch's `Conv1d`, `Conv2d` and `MaxPool2d` produce for many sizes, kernels, strides, paddings and dilations (share of cases right)")
 @pytest.mark.number("1.1")
 def test_values_match_torch(formula_cases, model_probe):
     """conv_output_size gives what torch's Conv1d, Conv2d and MaxPool2d produce"""
@@ -68,6 +69,7 @@ def test_values_match_torch(formula_cases, model_probe):
 
 
 @pytest.mark.points(1)
+@pytest.mark.handout("its defaults are `stride=1, padding=0, dilation=1`")
 @pytest.mark.number("1.2")
 def test_default_arguments(formula_cases, default_cases, model_probe):
     """The defaults are stride=1, padding=0, dilation=1"""
@@ -85,6 +87,7 @@ def test_default_arguments(formula_cases, default_cases, model_probe):
 
 
 @pytest.mark.points(1)
+@pytest.mark.handout("it returns an `int`")
 @pytest.mark.number("1.3")
 def test_returns_an_int(formula_cases, default_cases, model_probe):
     """conv_output_size returns an int"""

@@ -71,6 +71,7 @@ def batches(forward_settings):
 
 
 @pytest.mark.points(2)
+@pytest.mark.handout("`forward` on (B, T, F) input returns finite (B, 1) logits, also for a batch of one")
 @pytest.mark.number("2.1")
 def test_output_is_one_logit_per_clip(model_probe, batches, request):
     """forward on (B, T, F) input returns finite (B, 1) logits, also for a batch of one"""
@@ -97,6 +98,7 @@ def test_output_is_one_logit_per_clip(model_probe, batches, request):
 
 
 @pytest.mark.points(1)
+@pytest.mark.handout("(B, 1, T, F) input gives the same logits as (B, T, F)")
 @pytest.mark.number("2.2")
 def test_channel_layout_gives_the_same_logits(model_probe):
     """(B, 1, T, F) input gives the same logits as (B, T, F)"""
@@ -118,6 +120,7 @@ def test_channel_layout_gives_the_same_logits(model_probe):
 
 
 @pytest.mark.points(1)
+@pytest.mark.handout("2-D and 5-D input raise `ValueError`")
 @pytest.mark.number("2.3")
 def test_other_dimensions_raise_value_error(model_probe):
     """forward raises ValueError for input that is neither 3-D nor 4-D"""
@@ -134,6 +137,7 @@ def test_other_dimensions_raise_value_error(model_probe):
 
 
 @pytest.mark.points(2)
+@pytest.mark.handout("the model builds and runs for five settings and T (108, 646, 431, 201, 77; `in_features` computed, never fixed)")
 @pytest.mark.number("2.4")
 def test_builds_and_runs_for_every_setting(model_probe):
     """MyCNNSystem builds and runs for other settings and T (in_features is computed, not fixed)"""
@@ -173,6 +177,7 @@ def _arrow(kinds):
 
 
 @pytest.mark.points(1)
+@pytest.mark.handout("`forward` computes Conv2d -> ReLU -> BatchNorm2d -> MaxPool2d twice, then Dropout and Linear; every layer with weights is used")
 @pytest.mark.number("2.5")
 def test_block_structure(model_probe):
     """Two blocks Conv2d -> ReLU -> BatchNorm2d -> MaxPool2d, then Dropout and Linear; every layer with weights used"""
@@ -222,6 +227,7 @@ def _layer_mismatch(report):
 
 
 @pytest.mark.points(1)
+@pytest.mark.handout("channels, kernels, strides, paddings, pool sizes and the dropout probability follow the constructor's arguments")
 @pytest.mark.number("2.6")
 def test_layers_follow_the_constructor_arguments(model_probe):
     """Channels, kernels, strides, paddings, pool sizes and the dropout probability follow the arguments"""
@@ -246,6 +252,7 @@ def _no_convolution(model_probe, reports):
 
 
 @pytest.mark.points(1)
+@pytest.mark.handout("the first convolution sees (B, 1, T, F): time x mel, not swapped")
 @pytest.mark.number("2.7")
 def test_time_by_mel_layout(model_probe, batches):
     """The first convolution sees (B, 1, T, F): time x mel, not transposed"""
@@ -271,6 +278,7 @@ def test_time_by_mel_layout(model_probe, batches):
 
 
 @pytest.mark.points(1)
+@pytest.mark.handout("the logits depend on the input and every parameter in use gets a non-zero gradient")
 @pytest.mark.number("2.8")
 def test_output_depends_on_input_and_gradients_flow(model_probe):
     """The logits depend on the input, and every parameter in use receives a non-zero gradient"""
@@ -292,6 +300,7 @@ def test_output_depends_on_input_and_gradients_flow(model_probe):
 
 
 @pytest.mark.points(1)
+@pytest.mark.handout("dropout changes the output in train mode only")
 @pytest.mark.number("2.9")
 def test_dropout_only_in_train_mode(model_probe):
     """Dropout changes outputs in train mode only (eval mode is deterministic)"""
@@ -311,6 +320,7 @@ def test_dropout_only_in_train_mode(model_probe):
 
 
 @pytest.mark.points(1)
+@pytest.mark.handout("no sigmoid in `forward`")
 @pytest.mark.number("2.10")
 def test_returns_logits_not_probabilities(model_probe):
     """forward returns logits: no sigmoid inside the model"""

@@ -140,6 +140,7 @@ def _judge(runs, cases, what, check, *, judges_parameters=False, judges_runaway=
 
 
 @pytest.mark.points(1)
+@pytest.mark.handout("`train()` stops after `patience` epochs without improvement or at `max_epochs`, and returns that `stop_epoch`")
 @pytest.mark.number("3.1")
 def test_stop_epoch(runs):
     """Training stops after patience epochs without improvement or at max_epochs, and reports stop_epoch"""
@@ -155,6 +156,7 @@ def test_stop_epoch(runs):
 
 
 @pytest.mark.points(1)
+@pytest.mark.handout("it returns the right `best_epoch`")
 @pytest.mark.number("3.2")
 def test_best_epoch(runs):
     """best_epoch is the epoch with the best validation loss"""
@@ -167,6 +169,7 @@ def test_best_epoch(runs):
 
 
 @pytest.mark.points(1)
+@pytest.mark.handout("an epoch improves only when `val_loss < best - min_delta` (ties and small gains do not count)")
 @pytest.mark.number("3.3")
 def test_improvement_rule(runs):
     """An epoch improves only when val_loss < best - min_delta (ties and small gains do not count)"""
@@ -182,6 +185,7 @@ def test_improvement_rule(runs):
 
 
 @pytest.mark.points(1)
+@pytest.mark.handout("the model ends with the best epoch's weights")
 @pytest.mark.number("3.4")
 def test_restores_best_weights(runs):
     """After train() the model holds the weights of the best epoch"""
@@ -205,6 +209,7 @@ def test_restores_best_weights(runs):
 
 
 @pytest.mark.points(1)
+@pytest.mark.handout("a NaN or infinite validation loss stops training at once (`best_epoch` is `None` if nothing improved)")
 @pytest.mark.number("3.5")
 def test_non_finite_loss_stops_training(runs):
     """A NaN or infinite validation loss stops training at once"""
@@ -232,6 +237,7 @@ def _same_loss(got, expected):
 
 
 @pytest.mark.points(1)
+@pytest.mark.handout("`train_losses` and `val_losses` hold one float per epoch; `val_losses` is the mean `BCEWithLogitsLoss` over all validation examples (a loss on probabilities, such as `BCELoss`, is charged here)")
 @pytest.mark.number("3.6")
 def test_history_format(runs):
     """The returned dict has one float per epoch run: mean training loss and mean validation loss over examples"""
@@ -263,6 +269,7 @@ def test_history_format(runs):
 
 
 @pytest.mark.points(1)
+@pytest.mark.handout("validation runs with `model.eval()` and `torch.no_grad()`, training with `model.train()`")
 @pytest.mark.number("3.7")
 def test_train_and_eval_modes(runs):
     """Validation runs in eval mode without gradients; training runs in train mode"""
@@ -279,6 +286,7 @@ def test_train_and_eval_modes(runs):
 
 
 @pytest.mark.points(1)
+@pytest.mark.handout("the optimizer is `torch.optim.Adam` with the `lr` argument")
 @pytest.mark.number("3.8")
 def test_adam_with_the_given_learning_rate(runs):
     """train() optimises with torch.optim.Adam and the lr it is given"""
@@ -300,6 +308,7 @@ def test_adam_with_the_given_learning_rate(runs):
 
 
 @pytest.mark.points(1)
+@pytest.mark.handout("gradients are zeroed before every backward pass")
 @pytest.mark.number("3.9")
 def test_gradients_are_zeroed(runs):
     """Gradients are zeroed before every backward pass"""

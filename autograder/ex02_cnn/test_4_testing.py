@@ -58,6 +58,7 @@ def _judge_run(run, case, label, result, check):
 
 
 @pytest.mark.points(1)
+@pytest.mark.handout("`test()` returns the fraction of clips where (logit > 0) equals the label")
 @pytest.mark.number("4.1")
 def test_accuracy_value(test_runs):
     """test(model, loader) returns the fraction of clips where (logit > 0) equals the label"""
@@ -73,6 +74,7 @@ def test_accuracy_value(test_runs):
 
 
 @pytest.mark.points(1)
+@pytest.mark.handout("`test()` returns a float")
 @pytest.mark.number("4.2")
 def test_returns_a_float(test_runs):
     """test() returns a Python float"""
@@ -84,6 +86,7 @@ def test_returns_a_float(test_runs):
 
 
 @pytest.mark.points(1)
+@pytest.mark.handout("`test()` uses `model.eval()` and `torch.no_grad()`")
 @pytest.mark.number("4.3")
 def test_eval_mode_without_gradients(test_runs):
     """test() puts the model in eval mode and runs without gradients"""
@@ -130,6 +133,7 @@ def _attach_run(request, response, confusion):
 
 
 @pytest.mark.points(4)
+@pytest.mark.handout("your model, trained by your `train()` (at most {accuracy[max_epochs]} epochs), reaches the accuracy threshold ({accuracy[threshold][embedded]:.2f}) on the held-out split, clips you never receive; near the threshold it is trained three times and the median counts")
 @pytest.mark.number("4.4")
 @pytest.mark.last
 def test_heldout_accuracy(grading, request, sigmoid_model):

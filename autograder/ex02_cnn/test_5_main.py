@@ -93,6 +93,7 @@ def _explain(response):
 
 
 @pytest.mark.points(2)
+@pytest.mark.handout("`python training_<name>.py <features> --max-epochs 2`, started from another folder (the data path relative to it) on clips of a length you have not seen, trains 2 epochs, exits normally and prints the test accuracy")
 @pytest.mark.number("5.1")
 def test_training_script_runs(main_run, request):
     """python training_<name>.py <data> --max-epochs 2 runs from another folder, trains 2 epochs and prints the test accuracy"""

@@ -21,6 +21,7 @@ class GraderTest:
     points: float
     function: str
     file: str
+    handout: str = ""  # the check as the handout states it: a str.format template over config.toml's [settings]
 
 
 def _marker(decorator: ast.expr) -> tuple[str, object] | None:
@@ -45,5 +46,30 @@ def grader_tests(config: AssignmentConfig) -> list[GraderTest]:
             if isinstance(node, ast.FunctionDef):
                 marks = dict(filter(None, map(_marker, node.decorator_list)))
                 if "number" in marks:
-                    found.append(GraderTest(str(marks["number"]), float(marks.get("points", 0)), node.name, path.name))
-    return found
+                    found.append(GraderTest(str(marks["number"]), float(marks.get("points", 0)), node.name, path.name,
+                                            str(marks.get("handout", ""))))
+    return sorted(found, key=lambda test: [int(part) for part in test.number.split(".")])
+
+
+TABLE_BEGIN = "<!-- grading table: generated from the graders' markers by `make skeletons`; edit them, not this -->"
+TABLE_END = "<!-- end of the grading table -->"
+
+
+def grading_table(config: AssignmentConfig) -> str:
+    """The handout's "How your submission is graded" table: one row per grader test, from its
+    ``number``, ``handout`` and ``points`` markers (values such as the accuracy threshold are filled in
+    from config.toml, so that a new threshold reaches the handout)."""
+    rows = ["| # | check | points |", "|---|---|---|"]
+    for test in grader_tests(config):
+        if not test.handout:
+            raise ValueError(f"{test.file}::{test.function} ({test.number}) has no @pytest.mark.handout(...)")
+        rows.append(f"| {test.number} | {test.handout.format(**config.settings)} | {test.points:g} |")
+    return "\n".join(rows)
+
+
+def with_grading_table(handout: str, config: AssignmentConfig, name: str = "README.md") -> str:
+    """``handout`` with the text between TABLE_BEGIN and TABLE_END replaced by :func:`grading_table`."""
+    begin, end = handout.find(TABLE_BEGIN), handout.find(TABLE_END)
+    if begin < 0 or end < begin:
+        raise ValueError(f"{name} has no {TABLE_BEGIN} ... {TABLE_END} block for the grading table")
+    return handout[:begin + len(TABLE_BEGIN)] + "\n" + grading_table(config) + "\n" + handout[end:]

@@ -202,6 +202,7 @@ def pytest_configure(config: pytest.Config) -> None:
     for marker in (
         "points(n): points the test is worth",
         "number(text): the test's number shown to students, e.g. '2.1'",
+        "handout(text): the check as the handout's grading table states it (kit/grading/markers.py)",
         "visibility(v): Gradescope visibility (visible, hidden, after_due_date, after_published)",
         "last: run after the other tests (its probe was prefetched: the others run meanwhile)",
     ):

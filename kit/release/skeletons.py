@@ -1,4 +1,5 @@
-"""`python -m kit skeletons`: generate the student skeletons from the reference solutions.
+"""`python -m kit skeletons`: generate the student skeletons from the reference solutions, and the
+handouts' grading tables from the graders' markers (``--check``: exit 1 when either drifted).
 
 Every ``solutions/<assignment>/*.py`` that contains ``# BEGIN SOLUTION`` / ``# END SOLUTION``
 marker lines is copied to ``assignments/<assignment>/<same name>`` with each marked region
@@ -23,10 +24,13 @@ import argparse
 from pathlib import Path
 
 from kit.paths import REPO
-from kit.solution_markers import MarkerError, find_regions, make_skeleton  # noqa: F401 (MarkerError: for callers)
+from kit.grading.config import assignments as known_assignments, load_config
+from kit.grading.markers import TABLE_BEGIN, with_grading_table
+from kit.solution_markers import BEGIN, MarkerError, find_regions, make_skeleton  # noqa: F401 (MarkerError: for callers)
 
 def skeleton_targets(solutions: Path, assignments: Path) -> dict[Path, str]:
-    """{assignment file: generated text} for every marked file of ``solutions/*/``."""
+    """{assignment file: generated text} for every marked file of ``solutions/*/``, and each handout's
+    grading table (``assignments/<id>/README.md``, kit/grading/markers.py)."""
     targets: dict[Path, str] = {}
     for source in sorted(solutions.glob("*/*.py")):
         text = source.read_text(encoding="utf-8")
@@ -34,6 +38,11 @@ def skeleton_targets(solutions: Path, assignments: Path) -> dict[Path, str]:
             continue
         target = assignments / source.parent.name / source.name
         targets[target] = make_skeleton(text, str(source))
+    # The handout's grading table comes from the graders' markers (number, handout, points).
+    for assignment in known_assignments():
+        handout = assignments / assignment / "README.md"
+        if handout.is_file() and TABLE_BEGIN in (text := handout.read_text(encoding="utf-8")):
+            targets[handout] = with_grading_table(text, load_config(assignment), str(handout))
     return targets
 
 
