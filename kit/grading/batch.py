@@ -130,9 +130,8 @@ def grade_in_job(assignment: str, ident: str, source: Path, out: Path, view: Pat
 def collect(out: Path, idents: set[str] | None = None) -> dict[str, dict]:
     """The results on disk under ``out``: of ``idents`` only (a run's submissions), or all of them."""
     documents = {}
-    for path in sorted(out.glob("*/results.json")):
-        if idents is not None and path.parent.name not in idents:
-            continue
+    paths = sorted(out.glob("*/results.json")) if idents is None else [out / i / "results.json" for i in sorted(idents)]
+    for path in paths:
         try:
             documents[path.parent.name] = json.loads(path.read_text())
         except (OSError, json.JSONDecodeError):
@@ -177,7 +176,9 @@ def grade_batch(
     columns = (TextColumn("[bold]grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("{task.description}"))
     # The sheet describes this run's submissions: another section's results in ``out`` stay on disk.
-    this_run = {ident for ident, _ in submissions}
+    # Read once, then one file per graded submission: reading them all after each one made a class
+    # of 300 parse 45,000 results files.
+    documents = collect(out, {ident for ident, _ in submissions})
     adjust = adjust or (lambda documents: documents)
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task("", total=len(todo))
@@ -187,8 +188,9 @@ def grade_batch(
                 else f"{outcome.score:g}/{outcome.max_score:g}"
             progress.console.print(f"  {outcome.submission}: {score} ({outcome.seconds:.0f} s)")
             progress.update(task, advance=1, description=f"last: {outcome.submission}")
-            write_grades_csv(out / "grades.csv", adjust(collect(out, this_run)))
-    write_grades_csv(out / "grades.csv", adjust(collect(out, this_run)))
+            documents.update(collect(out, {outcome.submission}))
+            write_grades_csv(out / "grades.csv", adjust(documents))
+    write_grades_csv(out / "grades.csv", adjust(documents))
     return outcomes
 
 
