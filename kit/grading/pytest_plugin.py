@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import time
-import warnings
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,9 +27,8 @@ import pytest
 from kit.grading.checks import GradingFailure, PartialCredit, ProbeSchemaError, decode, fail
 from kit.grading.config import AssignmentConfig, load_config
 from kit.grading.results import TestResult, write_results
-from kit.sandbox.numba_cache import NUMBA_CACHE_ROOT, WARM_UP, warm_cache
-from kit.sandbox.runner import ProbeResult, run_probe
-from kit.sandbox.worker import ProbeWorker
+from kit.sandbox.runner import ProbeResult
+from kit.sandbox.scheduler import ProbeOrder, ProbeScheduler
 
 
 # Errors a grader raises when a probe's response (untrusted data) is not what it expects.
@@ -42,10 +39,10 @@ UNTRUSTED_DATA_ERRORS = (KeyError, IndexError, TypeError, ValueError, AttributeE
 class GradingContext:
     """What the graders of one submission share: its files, the data view, and its probe runs.
 
-    Probes run in the submission's probe server (:class:`kit.sandbox.worker.ProbeWorker`,
-    torch imported once), or one-shot in a sandbox of their own when the server cannot take
-    them. ``probe_jobs`` > 1 lets :meth:`prefetch` start a long probe beside the others on a
-    core the batch leaves idle.
+    Which sandbox runs a probe (the submission's probe server, a one-shot sandbox, a prefetch on
+    an idle core) is the sandbox's business: :class:`kit.sandbox.scheduler.ProbeScheduler`. This
+    object says what to run: the assignment's probe scripts, with the student's files and the
+    assignment's limits, once per distinct request.
     """
 
     config: AssignmentConfig
@@ -55,10 +52,12 @@ class GradingContext:
     probe_jobs: int = 1
     _probes: dict[str, ProbeResult] = field(default_factory=dict)
     _pending: dict[str, Future] = field(default_factory=dict)
-    _numba_cache: list[Path | None] = field(default_factory=list)
-    _worker: list[ProbeWorker | None] = field(default_factory=list)  # [] not started, [None] not usable
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _background: ThreadPoolExecutor | None = None
+    _scheduler: ProbeScheduler | None = None
+
+    def __post_init__(self) -> None:
+        self._scheduler = ProbeScheduler(
+            ceiling=self.config.worker_ceiling(), preload=self.config.preload, probe_jobs=self.probe_jobs,
+            numba=self.config.numba_cache)
 
     def student_files(self) -> dict[str, Path]:
         files = {p.name: p for p in sorted(self.submission.glob("*.py"))}
@@ -70,8 +69,7 @@ class GradingContext:
 
     def start(self) -> None:
         """Start the probe server now (it imports torch while pytest collects the graders)."""
-        with self._lock:
-            self._server()
+        self._scheduler.start()
 
     def probe(
         self,
@@ -87,7 +85,7 @@ class GradingContext:
         if pending is not None:
             self._probes[key] = pending.result()
         if key not in self._probes:
-            self._probes[key] = self._run(name, request, inputs, folders, pooled=True)
+            self._probes[key] = self._scheduler.run(name, self._order(name, request, inputs, folders))
         return self._probes[key]
 
     def prefetch(
@@ -104,69 +102,26 @@ class GradingContext:
         With ``probe_jobs`` 1 nothing happens: the probe runs when it is asked for.
         """
         key = self._key(name, request)
-        if self.probe_jobs < 2 or key in self._pending or key in self._probes:
+        if key in self._pending or key in self._probes:
             return
-        if self._background is None:
-            self._background = ThreadPoolExecutor(max_workers=self.probe_jobs - 1, thread_name_prefix="prefetch")
-        self._pending[key] = self._background.submit(self._run, name, request, inputs, folders, pooled=False)
+        started = self._scheduler.prefetch(name, self._order(name, request, inputs, folders))
+        if started is not None:
+            self._pending[key] = started
 
     def close(self) -> None:
-        if self._background is not None:
-            self._background.shutdown(wait=True, cancel_futures=True)
-        with self._lock:
-            for worker in self._worker:
-                if worker is not None:
-                    worker.close()
+        self._scheduler.close()
+
+    def _order(self, name: str, request, inputs, folders) -> ProbeOrder:
+        return ProbeOrder(self.config.folder / "probes" / f"{name}.py", self.student_files(), request, inputs,
+                          folders, self.config.limits_for(name, self.dataset))
 
     @staticmethod
     def _key(name: str, request: dict[str, Any] | None) -> str:
         return name + hashlib.sha256(json.dumps(request or {}, sort_keys=True).encode()).hexdigest()
 
-    def _server(self) -> ProbeWorker | None:
-        if not self._worker:
-            worker = None
-            if self.config.preload:
-                try:
-                    # With librosa's numba cache, the server also loads the compiled functions
-                    # once, instead of each probe loading them again (0.65 s each, ex01).
-                    numba = self.numba_cache()
-                    worker = ProbeWorker(self.config.worker_ceiling(), self.config.preload, numba,
-                                         warm_up=WARM_UP if numba is not None else None)
-                except OSError as error:
-                    warnings.warn(f"no probe server, every probe starts its own Python: {error}", stacklevel=2)
-            self._worker.append(worker)
-        return self._worker[0]
-
-    def _run(self, name: str, request: dict[str, Any] | None, inputs: dict[str, Any] | None,
-             folders: dict[str, Path] | None, *, pooled: bool) -> ProbeResult:
-        arguments = dict(files=self.student_files(), request=request, inputs=inputs, folders=folders,
-                         limits=self.config.limits_for(name, self.dataset))
-        probe = self.config.folder / "probes" / f"{name}.py"
-        if pooled:
-            with self._lock:
-                worker = self._server()
-                if worker is not None and worker.accepts(arguments["limits"]):
-                    try:
-                        result = worker.run(probe, **arguments)
-                    except RuntimeError as error:  # the server did not start: one-shot runs from now on
-                        warnings.warn(str(error), stacklevel=2)
-                        self._worker[0] = None
-                    else:
-                        # The server died under this probe (the machine's OOM killer, a TA's kill, or the
-                        # student's code): it runs again in a sandbox of its own, so that a fault of the
-                        # machine costs no points; code that kills its own sandbox fails there too.
-                        if not (worker.broken and result.status in {"crashed", "no_response"}):
-                            return result
-                        warnings.warn(f"the probe server died running {name}: run again on its own", stacklevel=2)
-        return run_probe(probe, **arguments, numba_cache=self.numba_cache())
-
     def numba_cache(self) -> Path | None:
         """The pre-compiled numba cache for the sandbox, when the config asks for one."""
-        if not self.config.numba_cache:
-            return None
-        if not self._numba_cache:
-            self._numba_cache.append(warm_cache(NUMBA_CACHE_ROOT))
-        return self._numba_cache[0]
+        return self._scheduler.numba_cache()
 
     def settings(self, section: str) -> dict[str, Any]:
         return self.config.settings.get(section, {})
