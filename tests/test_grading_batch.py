@@ -33,7 +33,8 @@ def test_killed_batch_keeps_results_and_rerun_completes(tmp_path):
         for name in ("dataset_class_student.py", "my_cnn_system_student.py", "training_student.py"):
             shutil.copy(REPO / "assignments" / "ex02_cnn" / name, folder / name.replace("student", student))
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "kit", "grade", "--submissions", str(submissions), "--out", str(out)]
+    command = [sys.executable, "-m", "kit", "grade", "--assignment", "ex02_cnn", "--submissions", str(submissions),
+               "--out", str(out)]
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
     deadline = time.monotonic() + 600
@@ -79,7 +80,8 @@ def test_a_pytest_plugin_installed_beside_the_kit_does_not_load_in_the_scoring_p
     assert marker.is_file(), "the planted plugin did not load in a plain pytest run: the test proves nothing"
     marker.unlink()
     process = subprocess.run(
-        [sys.executable, "-m", "kit", "grade", "--submission", str(REPO / "assignments" / "ex02_cnn"),
+        [sys.executable, "-m", "kit", "grade", "--assignment", "ex02_cnn", "--submission",
+         str(REPO / "assignments" / "ex02_cnn"),
          "--results-json", str(tmp_path / "results.json")], cwd=REPO, env=env, capture_output=True, text=True)
     assert process.returncode == 0, process.stderr[-2000:]
     assert json.loads((tmp_path / "results.json").read_text())["tests"]

@@ -25,7 +25,7 @@ def test_grades_a_moodle_folder_on_a_gtzan_copy(tmp_path):
         shutil.copy(REPO / "assignments" / "ex02_cnn" / name, student / name.replace("student", "ada"))
     out, cache = tmp_path / "grades", tmp_path / "cache"
     process = subprocess.run(
-        [sys.executable, "-m", "kit", "grade", "--dataset", "gtzan", "--data-dir", str(data),
+        [sys.executable, "-m", "kit", "grade", "--assignment", "ex02_cnn", "--dataset", "gtzan", "--data-dir", str(data),
          "--submissions", str(submissions), "--out", str(out), "--cache-dir", str(cache)],
         cwd=REPO, capture_output=True, text=True)
     assert process.returncode == 0, process.stderr[-3000:]

@@ -118,7 +118,7 @@ def bench_overhead(tmp: Path) -> bool:
     bare, graded = [], []
     for _ in range(PAIRS):
         bare.append(bare_train_and_test())
-        graded.append(_timed([sys.executable, "-m", "kit", "grade", "--submission", str(solution),
+        graded.append(_timed([sys.executable, "-m", "kit", "grade", "--assignment", "ex02_cnn", "--submission", str(solution),
                               "--results-json", str(tmp / "reference.json")]))
     bare_epoch = int(bare[-1].stdout.split("stopped at epoch")[1].split()[0])
     graded_epoch = _stop_epoch(tmp / "reference.json")
@@ -154,7 +154,7 @@ def bench_batches(tmp: Path) -> bool:
     submissions = _example_subset(tmp / "subset")
 
     def batch(name: str, *options: str) -> float:
-        timed = _timed([sys.executable, "-m", "kit", "grade", "--submissions", str(submissions), "--force",
+        timed = _timed([sys.executable, "-m", "kit", "grade", "--assignment", "ex02_cnn", "--submissions", str(submissions), "--force",
                         "--out", str(tmp / name), *options])
         print(f"{len(BATCH_EXAMPLES)} examples, {name:<22} {timed.wall:6.1f} s")
         return timed.wall

@@ -21,6 +21,7 @@ from pathlib import Path
 from kit.grading.cli import data_view
 from kit.grading.config import REPO, AssignmentConfig, load_config
 from kit.grading.pytest_plugin import GradingContext
+from kit.grading.config import add_assignment_argument
 
 SEEDS = (1, 2, 3, 4, 5)
 MARGIN = 0.05
@@ -28,7 +29,7 @@ HOOK = "heldout_accuracy.py"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--assignment", default="ex02_cnn")
+    add_assignment_argument(parser)
     parser.add_argument("--dataset", default="embedded")
     parser.add_argument("--data-dir", type=Path, help="the TA's copy of the dataset")
     parser.add_argument("--margin", type=float, default=MARGIN, help="threshold = lowest accuracy - margin")

@@ -23,10 +23,11 @@ from kit.grading.heldout import build_view
 from kit.lms import moodle
 from kit.lms.downloads import open_download
 from kit.sandbox import isolation
+from kit.grading.config import add_assignment_argument
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--assignment", default="ex02_cnn", help="ex02_cnn or ex01_features")
+    add_assignment_argument(parser)
     parser.add_argument("--submissions", type=Path,
                         help="folder of submissions, or an LMS's download-all zip (default: the bundled examples)")
     parser.add_argument("--submission", type=Path, help="grade this one folder or zip only")

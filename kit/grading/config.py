@@ -138,6 +138,12 @@ def assignments() -> list[str]:
     return sorted(p.parent.name for p in AUTOGRADER.glob("*/config.toml"))
 
 
+def add_assignment_argument(parser) -> None:
+    """``--assignment``, required: the engine has no assignment of its own (`make` passes ASSIGNMENT)."""
+    parser.add_argument("--assignment", required=True, metavar="ID",
+                        help="the assignment: " + ", ".join(assignments()) + " (autograder/<id>/config.toml)")
+
+
 @lru_cache(maxsize=None)
 def load_config(assignment: str) -> AssignmentConfig:
     path = AUTOGRADER / assignment / "config.toml"

@@ -14,10 +14,11 @@ import argparse
 from pathlib import Path
 
 from kit.release.student import REPO, ReleaseError
+from kit.grading.config import add_assignment_argument
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--assignment", default="ex02_cnn", help="assignment id (default: %(default)s)")
+    add_assignment_argument(parser)
     parser.add_argument(
         "--dataset",
         default="embedded",

@@ -37,6 +37,7 @@ from kit.grading.config import REPO, AssignmentConfig, load_config
 from kit.grading.examples import example_sources
 from kit.grading.intake import MAX_ZIP_BYTES, submission_id
 from kit.validate.variants import apply_variant, load_variants, reference_folder
+from kit.grading.config import add_assignment_argument
 
 FIRST = ["Ada", "Bo", "Chiara", "Dmitri", "Elif", "Farah", "Gustav", "Hana", "Ilja", "José", "Kaito", "Lena",
          "Mika", "Noor", "Olu", "Pia", "Quentin", "Rosa", "Søren", "Tariq", "Uma", "Vera", "Wen", "Xenia",
@@ -249,7 +250,7 @@ def check(grades: Path, students: dict[str, Student], full: float) -> list[str]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--assignment", default="ex02_cnn")
+    add_assignment_argument(parser)
     parser.add_argument("--n", type=int, default=300, help="students in the class")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, help="default: build/class/<assignment>-<n>")

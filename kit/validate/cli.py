@@ -18,10 +18,11 @@ from kit.grading.cli import data_view
 from kit.grading.config import REPO, load_config
 from kit.validate.report import outcome, summarise, summary_line, write_reports
 from kit.validate.variants import VariantError, apply_variant, load_variants, reference_folder
+from kit.grading.config import add_assignment_argument
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--assignment", default="ex02_cnn")
+    add_assignment_argument(parser)
     parser.add_argument("--jobs", type=int, default=1, help="variants graded in parallel")
     parser.add_argument("--only", nargs="*", help="grade only these variant ids")
     parser.add_argument("--out", type=Path, default=REPO / "build" / "validate", help="output root")
