@@ -106,7 +106,7 @@ def bare_train_and_test() -> Timed:
 
     settings = load_config("ex02_cnn").settings["accuracy"]
     features = prepare_dataset("embedded", progress=False)
-    script = BARE_RUN.format(solution=str(REPO / "solutions" / "ex02_cnn"), features=str(features.root),
+    script = BARE_RUN.format(solution=str(load_config("ex02_cnn").reference_folder), features=str(features.root),
                              seed=settings["seed"], batch_size=settings["batch_size"],
                              max_epochs=settings["max_epochs"])
     return _timed([sys.executable, "-c", script], **compute_settings(threads=1))
@@ -114,7 +114,7 @@ def bare_train_and_test() -> Timed:
 
 def bench_overhead(tmp: Path) -> bool:
     """Graded against bare, in PAIRS paired runs (bare then graded), medians compared."""
-    solution = REPO / "solutions" / "ex02_cnn"
+    solution = load_config("ex02_cnn").reference_folder
     bare, graded = [], []
     for _ in range(PAIRS):
         bare.append(bare_train_and_test())

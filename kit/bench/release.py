@@ -72,7 +72,7 @@ def measure(command: list[str], cwd: Path) -> tuple[float, int, subprocess.Compl
 def reference_zip(out: Path) -> Path:
     from kit.grading.config import load_config
 
-    source = REPO / load_config(ASSIGNMENT).examples_from["reference"]
+    source = load_config(ASSIGNMENT).reference_folder
     with zipfile.ZipFile(out, "w") as archive:
         for path in sorted(source.glob("*.py")):
             archive.write(path, path.name)

@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.assignment)
     measure = reference_accuracy_hook(config)
     view = data_view(config, args.dataset, args.data_dir)
-    reference = REPO / config.examples_from["reference"]
+    reference = config.reference_folder
     grading = GradingContext(config=config, submission=reference, features=view, dataset=args.dataset)
     accuracies = []
     try:

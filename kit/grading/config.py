@@ -126,9 +126,37 @@ class AssignmentConfig(_Strict):
             return self.submission_timeout.get(dataset, max(self.submission_timeout.values()))
         return self.submission_timeout
 
+    # Every path of an assignment, answered here (a new assignment is these folders and a config.toml).
     @property
     def folder(self) -> Path:
+        """The hidden graders, their probes, variants and config: ``autograder/<id>/``."""
         return AUTOGRADER / self.id
+
+    @property
+    def handout_folder(self) -> Path:
+        """What students get (skeletons, handout, self-check): ``assignments/<id>/``."""
+        return REPO / "assignments" / self.id
+
+    @property
+    def examples_folder(self) -> Path:
+        """The example submissions with their goldens: ``autograder/examples/<id>/``."""
+        return AUTOGRADER / "examples" / self.id
+
+    @property
+    def variants_folder(self) -> Path:
+        """The grader-validity variants: ``autograder/<id>/variants/``."""
+        return self.folder / "variants"
+
+    @property
+    def reference_folder(self) -> Path:
+        """The reference solution (``examples_from["reference"]``, e.g. ``solutions/<id>/``)."""
+        return REPO / self.examples_from["reference"]
+
+    def golden(self, example: str) -> dict:
+        """An example's golden results (``expected.json``: total, tests, feedback)."""
+        import json
+
+        return json.loads((self.examples_folder / example / "expected.json").read_text())
 
     def helper_paths(self) -> list[Path]:
         return [REPO / helper for helper in self.helpers]

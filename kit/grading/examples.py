@@ -33,7 +33,6 @@ from kit.grading.config import REPO, AssignmentConfig
 from kit.grading.edits import Edit, apply_edits, as_student
 from kit.solution_markers import without_markers
 
-EXAMPLES = REPO / "autograder" / "examples"
 BUILT = REPO / "build" / "examples"
 SPEC = "example.toml"
 
@@ -49,7 +48,7 @@ class ExampleSpec(BaseModel):
 def example_sources(config: AssignmentConfig) -> list[tuple[str, Path]]:
     """(name, folder of the submission's files) of every example of the assignment."""
     examples = []
-    for folder in sorted(p for p in (EXAMPLES / config.id).iterdir() if p.is_dir()):
+    for folder in sorted(p for p in config.examples_folder.iterdir() if p.is_dir()):
         if folder.name in config.examples_from:
             examples.append((folder.name, REPO / config.examples_from[folder.name]))
         elif (folder / SPEC).is_file():

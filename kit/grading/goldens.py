@@ -17,7 +17,7 @@ import re
 import sys
 from pathlib import Path
 
-from kit.grading.config import REPO
+from kit.grading.config import REPO, load_config
 
 
 def first_line(text: str) -> str:
@@ -45,7 +45,7 @@ def expected_from_results(document: dict) -> dict:
 def main(argv: list[str]) -> int:
     assignment = argv[0]
     results = Path(argv[1]) if len(argv) > 1 else REPO / "build" / "grades" / assignment
-    examples = REPO / "autograder" / "examples" / assignment
+    examples = load_config(assignment).examples_folder
     for folder in sorted(p for p in examples.iterdir() if p.is_dir()):
         source = results / folder.name / "results.json"
         if not source.is_file():

@@ -47,7 +47,7 @@ def _workspace(config: AssignmentConfig, out: Path, idents: list[str]) -> Path:
 def boilerplate_sources(config: AssignmentConfig, extra: list[Path]) -> list[tuple[Path, int]]:
     """(folder, its number of .py files) of what every student got from the course: the kit's
     skeletons and example code, and the course's own distributed files (SIMILARITY_BOILERPLATE)."""
-    folders = [REPO / "assignments" / config.id, *extra]
+    folders = [config.handout_folder, *extra]
     for folder in extra:
         if not folder.is_dir():
             raise SystemExit(f"SIMILARITY_BOILERPLATE: {folder} is not a folder (give the folder of the course's own "

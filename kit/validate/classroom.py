@@ -96,8 +96,7 @@ def build(config: AssignmentConfig, n: int, out: Path, seed: int = 0,
     reference = _files(reference_folder(config))
     examples = [(name, _files(source)) for name, source in example_sources(config)]
     variants = load_variants(config)
-    goldens = {name: json.loads((REPO / "autograder" / "examples" / config.id / name / "expected.json").read_text())
-               for name, _ in examples}
+    goldens = {name: config.golden(name) for name, _ in examples}
     full = goldens["reference"]["total"]
     hostile_kinds = [name for name in HOSTILE if name in hostile] if hostile is not None else list(HOSTILE)
     hostile_count = max(len(hostile_kinds), round(0.05 * n)) if hostile_kinds else 0
@@ -149,7 +148,7 @@ def build(config: AssignmentConfig, n: int, out: Path, seed: int = 0,
 
 
 def _readme(config: AssignmentConfig, example: str) -> str:
-    path = REPO / "autograder" / "examples" / config.id / example / "README.md"
+    path = config.examples_folder / example / "README.md"
     return path.read_text(encoding="utf-8").lstrip() if path.is_file() else ""
 
 

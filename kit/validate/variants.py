@@ -26,7 +26,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kit.grading.config import REPO, AssignmentConfig
+from kit.grading.config import AssignmentConfig
 from kit.grading.edits import Edit, EditError, apply_edits
 
 
@@ -46,7 +46,7 @@ class VariantError(EditError):
 
 
 def variants_folder(config: AssignmentConfig) -> Path:
-    return config.folder / "variants"
+    return config.variants_folder
 
 
 def load_variants(config: AssignmentConfig) -> list[Variant]:
@@ -68,7 +68,7 @@ def load_variants(config: AssignmentConfig) -> list[Variant]:
 
 
 def reference_folder(config: AssignmentConfig) -> Path:
-    return REPO / config.examples_from["reference"]
+    return config.reference_folder
 
 
 def apply_variant(variant: Variant, reference: Path, target: Path) -> Path:
