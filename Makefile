@@ -43,7 +43,7 @@ help:
 	@echo "make class      a Moodle download + worksheet of N=300 students (examples, variants, hostile code, odd uploads)"
 	@echo "make skeletons  regenerate assignments/ from the solutions' BEGIN/END SOLUTION markers"
 	@echo "make release    build dist/ student zip, students' data zip and otter autograder zip (ASSIGNMENT=... [DATASET=gtzan DATA_DIR=...])"
-	@echo "make corpus     regenerate the embedded corpus (needs the Debian packages in kit/corpus/README.md)"
+	@echo "make corpus     regenerate the embedded corpora: music/speech and the ITALIC stand-in (Debian packages: kit/corpus/README.md)"
 
 setup: $(VENV)/.installed
 
@@ -129,7 +129,8 @@ class: setup
 
 # Debian packages the corpus generator reads (kit/corpus/README.md); installed when root.
 CORPUS_DEBS := espeak-ng flite festival festvox-kallpc16k festvox-us-slt-hts ktuberling-data \
-  klettres-data pocketsphinx-testdata hyperrogue-music wesnoth-1.16-music openttd-openmsx fluid-soundfont-gm
+  klettres-data pocketsphinx-testdata hyperrogue-music wesnoth-1.16-music openttd-openmsx fluid-soundfont-gm \
+  festvox-italp16k festvox-itapc16k
 
 corpus: setup
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -140,6 +141,7 @@ corpus: setup
 	fi
 	$(PY) -m pip install -q -c constraints.txt --no-deps -r kit/corpus/requirements.txt
 	$(PY) -m kit.corpus.build --seed $(SEED)
+	$(PY) -m kit.corpus.italic --seed $(SEED)
 
 skeletons: setup
 	$(KIT) skeletons

@@ -18,46 +18,48 @@ SNR_DB = (15.0, 40.0)
 PEAK = 0.99
 
 
-def _colored_noise(rng: np.random.Generator, n: int, kind: str) -> np.ndarray:
+def _colored_noise(rng: np.random.Generator, n: int, kind: str, sr: int = SR) -> np.ndarray:
     white = rng.standard_normal(n)
     if kind == "white":
         return white
     spec = np.fft.rfft(white)
-    f = np.fft.rfftfreq(n, 1 / SR)
+    f = np.fft.rfftfreq(n, 1 / sr)
     f[0] = f[1]
     spec /= np.sqrt(f) if kind == "pink" else f
     return np.fft.irfft(spec, n)
 
 
-def apply(x: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+def apply(x: np.ndarray, rng: np.random.Generator, sr: int = SR) -> tuple[np.ndarray, dict]:
+    """``x`` (at ``sr`` Hz) through a random channel; the settings drawn, for sources.csv."""
     n = x.size
     # --- all draws up front ---
     do_reverb = rng.random() < P_REVERB
     rt60 = float(rng.uniform(0.15, 0.6))
     wet = float(rng.uniform(0.2, 0.6))
-    ir_noise = rng.standard_normal(int(SR * 0.6))
+    ir_noise = rng.standard_normal(int(sr * 0.6))
     do_band = rng.random() < P_BAND
     telephone = rng.random() < 0.4
     low = 300.0 if telephone else float(rng.uniform(60, 500))
     high = 3400.0 if telephone else float(rng.uniform(2500, 9000))
+    high = min(high, 0.45 * sr)  # below Nyquist at 16 kHz too
     do_noise = rng.random() < P_NOISE
     snr = float(rng.uniform(*SNR_DB))
     noise_kind = str(rng.choice(["white", "pink", "brown"]))
-    noise = _colored_noise(rng, n, noise_kind)
+    noise = _colored_noise(rng, n, noise_kind, sr)
     level = float(rng.uniform(*LEVEL_DB))
 
     y = np.asarray(x, dtype=np.float64)
     info: dict = {}
     if do_reverb:
-        m = int(SR * rt60)
-        t = np.arange(m) / SR
+        m = int(sr * rt60)
+        t = np.arange(m) / sr
         ir = ir_noise[:m] * np.exp(-6.9 * t / rt60)
         ir *= wet / (np.sqrt(np.sum(ir**2)) + 1e-12)
         ir[0] += 1.0 - wet
         y = fftconvolve(y, ir)[:n]
         info["reverb"] = f"rt60={rt60:.2f}s wet={wet:.2f}"
     if do_band:
-        sos = butter(4, [low, high], btype="bandpass", fs=SR, output="sos")
+        sos = butter(4, [low, high], btype="bandpass", fs=sr, output="sos")
         y = sosfiltfilt(sos, y)
         info["band"] = f"{low:.0f}-{high:.0f}Hz"
     if do_noise:
