@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from kit.data.manifest import CLASS_NAMES, SPLIT_FOLDERS
+from kit.data.manifest import SPLIT_FOLDERS
 from kit.grader import GradingContext
 
 
@@ -32,12 +32,13 @@ def predictions_accuracy(logits: np.ndarray, labels: np.ndarray) -> float:
     return float(np.mean((np.asarray(logits) > 0).astype(np.int64) == np.asarray(labels)))
 
 
-def confusion_counts(logits: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
-    """Held-out confusion counts, ``counts[true][predicted]``, for the student's feedback."""
+def confusion_counts(logits: np.ndarray, labels: np.ndarray, classes: list[str]) -> dict[str, Any]:
+    """Held-out confusion counts, ``counts[true][predicted]``, for the student's feedback; ``classes``:
+    the dataset's class names (``kit.data.cache.class_names``)."""
     predicted = (np.asarray(logits) > 0).astype(np.int64)
     truth = np.asarray(labels, dtype=np.int64)
     counts = [[int(np.sum((truth == t) & (predicted == p))) for p in (0, 1)] for t in (0, 1)]
-    return {"classes": list(CLASS_NAMES), "counts": counts}
+    return {"classes": list(classes), "counts": counts}
 
 
 def reference_accuracy(grading: GradingContext, seed: int) -> tuple[float, int]:

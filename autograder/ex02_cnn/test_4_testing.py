@@ -7,6 +7,7 @@ import pytest
 from probe_schemas import AccuracyResponse, TestingResponse
 
 from heldout_accuracy import accuracy_request, confusion_counts, heldout_labels, predictions_accuracy
+from kit.data.cache import class_names
 from kit.grader import GradingFailure, Scenarios, attach, describe_failure, fail, note, require
 
 # Logits the scripted model returns, with labels; batches of unequal size. Some logits lie
@@ -111,7 +112,8 @@ def _accuracy(grading, seed, sigmoid_model=False):
     labels = [labels_by_name[name] for name in names]
     if sigmoid_model:  # probabilities (2.10 charged the sigmoid): music where > 0.5
         logits = logits - 0.5
-    return predictions_accuracy(logits, labels), response, confusion_counts(logits, labels)
+    return (predictions_accuracy(logits, labels), response,
+            confusion_counts(logits, labels, class_names(grading.dataset)))
 
 
 def _attach_run(request, response, confusion):

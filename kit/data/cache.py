@@ -74,6 +74,12 @@ DATASETS: dict[str, DatasetSpec] = {
 }
 
 
+def class_names(dataset: str) -> list[str]:
+    """The dataset's class names in class-id order: its manifest's ``labels`` (the engine keeps no list
+    of its own: speech/music for the music/speech datasets, intents for the ITALIC ones)."""
+    return list(load_manifest(DATASETS[dataset].manifest).dataset.labels)
+
+
 @dataclass(frozen=True)
 class FeatureSet:
     root: Path  # the feature folder

@@ -19,13 +19,13 @@ import random
 import sys
 from pathlib import Path
 
-from kit.data.manifest import CLASS_NAMES, Manifest, load_manifest, parse_manifest, save_manifest
+from kit.data.manifest import Manifest, load_manifest, parse_manifest, save_manifest
 from kit.paths import REPO
 
 MANIFEST_DIR = REPO / "data_manifests"
 SOURCE = MANIFEST_DIR / "sources" / "gtzan_music_speech.mf"
 OUTPUT = MANIFEST_DIR / "gtzan_music_speech.json"
-LABELS = list(CLASS_NAMES)  # class id 0 is speech, 1 is music (DEVELOPERS.md)
+LABELS = ["speech", "music"]  # class id 0 is speech, 1 is music (DEVELOPERS.md), as embedded.json
 SPLIT_SIZES = {"train": 32, "val": 10, "test": 10, "holdout": 12}  # per class, out of 64 (see above)
 SEED = 0
 

@@ -31,9 +31,6 @@ HOLDOUT: Split = "holdout"
 SPLIT_FOLDERS: dict[str, str] = {"train": "training", "val": "validation", "test": "testing", "holdout": "holdout"}
 
 
-# The course's classes: a clip's class id is its index (0 speech, 1 music), as the handout says.
-CLASS_NAMES: tuple[str, ...] = ("speech", "music")
-
 
 class ManifestError(ValueError):
     """A manifest file is missing, not JSON, or does not follow the schema."""
