@@ -26,9 +26,9 @@ import os
 for _variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ[_variable] = "1"
 
-# Seconds per module in a `make test` run on 2 cores (--durations=0, summed): examples batch 241,
-# Slurm 150 (its jobs also take the other worker's core for a while), otter 88, validate 85, LMS 60,
-# class 45, faults 40, ex01 38, reference seeds 35, student path 28, killed batch 17, sandbox 20, GTZAN 13.
+# Seconds per module in a `make test` run on 2 cores (--durations=0, summed; measured 2026-12-07):
+# examples batch 316, Slurm 150 (its jobs also take the other worker's core for a while), class 100,
+# otter 77, validate 82, LMS 75, faults 55, ex01 53, reference seeds 35, student path 26, killed batch 12.
 LONGEST_FIRST = [
     "test_grading_examples.py", "test_slurm.py", "test_release_otter.py", "test_validate.py", "test_lms_batch.py",
     "test_classroom.py", "test_grading_faults.py", "test_ex01_grading.py", "test_grading_reference.py",

@@ -42,9 +42,9 @@ def test_the_generator_is_byte_identical_for_a_seed(tmp_path):
 
 def test_a_class_is_graded_from_its_moodle_download_with_a_row_and_its_due_for_everyone(tmp_path):
     config = load_config(ASSIGNMENT)
-    students = classroom.build(config, 30, tmp_path / "class", hostile=QUICK_HOSTILE)
+    students = classroom.build(config, 22, tmp_path / "class", hostile=QUICK_HOSTILE)
     before = _git_status()
-    stem = "CS101-ex01_features-30"
+    stem = "CS101-ex01_features-22"
     done = subprocess.run(
         [sys.executable, "-m", "kit", "grade", "--assignment", ASSIGNMENT, "--jobs", "2",
          "--submissions", str(tmp_path / "class" / f"{stem}.zip"),

@@ -155,4 +155,3 @@ def test_a_fork_bomb_costs_only_its_own_submission(tmp_path):
     assert score(out, "steady") == REFERENCE_TOTAL and score(out, "bomb") == 0
     feedback = (out / ASSIGNMENT / "bomb" / "feedback.md").read_text()
     assert "more processes" in feedback, feedback[:2000]
-    assert not processes("_probe_server.py"), "the bomb's sandboxes are gone"
