@@ -51,28 +51,43 @@ def score(out: Path, name: str) -> float | None:
     return json.loads(path.read_text())["score"] if path.is_file() else None
 
 
-def processes(pattern: str) -> list[int]:
-    """Pids whose command line holds ``pattern``."""
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def processes(pattern: str, under: int | None = None) -> list[int]:
+    """Pids whose command line holds ``pattern`` (and, with ``under``, that descend from that pid:
+    the other test worker's sandboxes are none of this test's business)."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit() and entry.name != str(os.getpid()):
             try:
-                if pattern in (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"):
-                    found.append(int(entry.name))
+                if pattern not in (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"):
+                    continue
             except OSError:
                 continue
+            pid = ancestor = int(entry.name)
+            while under is not None and ancestor not in (0, 1, under):
+                ancestor = _parent(ancestor)
+            if under is None or ancestor == under:
+                found.append(pid)
     return found
 
 
-def kill_when_seen(pattern: str, after: float = 0.0, deadline: float = 120.0) -> threading.Thread:
-    """In the background: SIGKILL the first process matching ``pattern``, ``after`` s after it appears."""
+def kill_when_seen(pattern: str, after: float = 0.0, deadline: float = 120.0,
+                   under: int | None = None) -> threading.Thread:
+    """In the background: SIGKILL the first process matching ``pattern`` (descending from ``under``),
+    ``after`` s after it appears."""
     def watch() -> None:
         end = time.monotonic() + deadline
         while time.monotonic() < end:
-            pids = processes(pattern)
+            pids = processes(pattern, under)
             if pids:
                 time.sleep(after)
-                for pid in processes(pattern):
+                for pid in processes(pattern, under):
                     try:
                         os.kill(pid, signal.SIGKILL)
                     except ProcessLookupError:
@@ -138,10 +153,12 @@ def test_a_probe_server_that_dies_costs_its_submission_nothing(tmp_path):
     """Killed from outside while a probe runs in it: that probe runs again in a sandbox of its own."""
     subs = submissions(tmp_path / "subs", {"victim": "import time; time.sleep(1)"})
     out = tmp_path / "out"
-    killer = kill_when_seen("_probe_server.py", after=4.0)
-    done = grade(subs, out)
+    coordinator = subprocess.Popen(command(subs, out), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True)
+    killer = kill_when_seen("_probe_server.py", after=4.0, under=coordinator.pid)  # this batch's server only
+    _, stderr = coordinator.communicate(timeout=900)
     killer.join()
-    assert done.returncode == 0, done.stderr[-3000:]
+    assert coordinator.returncode == 0, stderr[-3000:]
     assert score(out, "victim") == REFERENCE_TOTAL
 
 
