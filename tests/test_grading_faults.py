@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,9 +15,9 @@ import time
 from pathlib import Path
 
 import pytest
+from submission_helpers import reference_with_prelude
 
-from kit.grading.config import REPO, load_config
-from kit.grading.examples import example_sources
+from kit.grading.config import REPO
 from kit.sandbox import isolation
 
 pytestmark = pytest.mark.slow
@@ -29,11 +28,8 @@ REFERENCE_TOTAL = json.loads((REPO / "autograder" / "examples" / ASSIGNMENT / "r
 
 def submissions(folder: Path, preludes: dict[str, str]) -> Path:
     """One copy of the reference per name, with ``prelude`` put at the top of its file."""
-    reference = dict(example_sources(load_config(ASSIGNMENT)))["reference"]
     for name, prelude in preludes.items():
-        shutil.copytree(reference, folder / name, ignore=shutil.ignore_patterns("*.md", "*.json"))
-        for path in (folder / name).glob("*.py"):
-            path.write_text(prelude + "\n" + path.read_text())
+        reference_with_prelude(folder / name, prelude, ASSIGNMENT)
     return folder
 
 

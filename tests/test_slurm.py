@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 import slurm_cluster
+from submission_helpers import reference_with_prelude
 from kit.grading.config import REPO, load_config
 from kit.grading.examples import example_sources
 from kit.grading.goldens import comparable, expected_from_results
@@ -49,9 +50,7 @@ def submissions(folder: Path, names: list[str], edits: dict[str, str] | None = N
     for name in names:
         shutil.copytree(sources[name], folder / name, ignore=shutil.ignore_patterns("*.md", "*.json", "*.toml"))
     for name, prelude in (edits or {}).items():
-        shutil.copytree(sources["reference"], folder / name, ignore=shutil.ignore_patterns("*.md", "*.json"))
-        for path in (folder / name).glob("*.py"):
-            path.write_text(prelude + "\n" + path.read_text())
+        reference_with_prelude(folder / name, prelude, ASSIGNMENT)
     return folder
 
 
