@@ -74,6 +74,27 @@ DATASETS: dict[str, DatasetSpec] = {
 }
 
 
+def _discovered() -> dict[str, DatasetSpec]:
+    """Every other manifest of ``data_manifests/`` is a dataset of its file's name: embedded (its audio in
+    ``data_manifests/<name>/``, part of the repository) or a TA's copy (DATA_DIR), so that a new
+    assignment's data is a manifest and a folder there, with no change to this module."""
+    known = {spec.manifest for spec in DATASETS.values()}
+    found = {}
+    for manifest in sorted(MANIFEST_DIR.glob("*.json")):
+        if manifest in known:
+            continue
+        folder = MANIFEST_DIR / manifest.stem
+        fix = (f"the {manifest.stem} corpus is part of the repository: restore it with `git checkout -- "
+               f"data_manifests/{manifest.stem} data_manifests/{manifest.name}`, or regenerate it with `make corpus`"
+               if folder.is_dir() else
+               f"pass the folder of your copy of {manifest.stem}, laid out as data_manifests/README.md describes")
+        found[manifest.stem] = DatasetSpec(manifest, folder if folder.is_dir() else None, fix)
+    return found
+
+
+DATASETS.update(_discovered())
+
+
 def class_names(dataset: str) -> list[str]:
     """The dataset's class names in class-id order: its manifest's ``labels`` (the engine keeps no list
     of its own: speech/music for the music/speech datasets, intents for the ITALIC ones)."""
@@ -105,7 +126,8 @@ class FeatureSet:
             features.append(x)
             labels.append(y)
         if not features:
-            shape = (0, self.params.n_frames or 0, self.params.n_mels)
+            shape = ((0, self.params.n_samples or 0) if self.params.kind == "waveform"
+                     else (0, self.params.n_frames or 0, self.params.n_mels))
             return np.zeros(shape, np.float32), np.zeros(0, np.int64)
         return np.stack(features).astype(np.float32, copy=False), np.asarray(labels, dtype=np.int64)
 
@@ -136,11 +158,13 @@ def prepare_dataset(
     archive: Path | None = None,
     cache_root: Path = DEFAULT_CACHE,
     progress: bool = True,
+    params: FeatureParams | None = None,
 ) -> FeatureSet:
-    """Verify a dataset and return its cached features; raises DatasetError with the report."""
+    """Verify a dataset and return its cached features (``params``: the course's log-mel at the
+    manifest's nominal duration); raises DatasetError with the report."""
     manifest, data_dir, fix = _locate(dataset, data_dir)
     return prepare_manifest(
-        manifest, data_dir, archive=archive, cache_root=Path(cache_root), progress=progress, fix=fix
+        manifest, data_dir, archive=archive, cache_root=Path(cache_root), progress=progress, fix=fix, params=params
     )
 
 
@@ -314,9 +338,12 @@ def _feature_file_ok(path: Path, entry: dict, params: FeatureParams) -> bool:
         features, label = read_feature_file(path)
     except Exception:
         return False
-    shape_ok = features.ndim == 2 and features.shape[1] == params.n_mels
-    if params.n_frames is not None:
-        shape_ok = shape_ok and features.shape[0] == params.n_frames
+    if params.kind == "waveform":
+        shape_ok = features.ndim == 1 and params.n_samples in (None, features.shape[0])
+    else:
+        shape_ok = features.ndim == 2 and features.shape[1] == params.n_mels
+        if params.n_frames is not None:
+            shape_ok = shape_ok and features.shape[0] == params.n_frames
     return shape_ok and str(features.dtype) == "float32" and label == entry["label"]
 
 

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     import numpy as np
 
 Backend = Literal["librosa", "torchaudio"]
+# "log_mel": (T, n_mels) band energies; "waveform": the audio itself, (n_samples,), for a 1-D model.
+Kind = Literal["log_mel", "waveform"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class FeatureParams:
     log_offset: float = 1e-10
     duration: float | None = None  # seconds to pad/crop to; None keeps each clip's length
     backend: Backend = "librosa"
+    kind: Kind = "log_mel"
 
     @property
     def n_samples(self) -> int | None:
@@ -99,8 +102,12 @@ def log_mel(audio: np.ndarray, params: FeatureParams = FeatureParams()) -> np.nd
 
 
 def clip_features(path: str | Path, params: FeatureParams = FeatureParams()) -> np.ndarray:
-    """Features of one audio file: ``log_mel(load_audio(path, params.sample_rate), params)``."""
-    return log_mel(load_audio(path, params.sample_rate), params)
+    """Features of one audio file: ``log_mel(load_audio(path, params.sample_rate), params)``, or for
+    ``kind="waveform"`` the audio itself padded or cropped to ``params.duration``."""
+    audio = load_audio(path, params.sample_rate)
+    if params.kind == "waveform":
+        return fit_length(audio, params.n_samples)
+    return log_mel(audio, params)
 
 
 def torchaudio_available() -> bool:

@@ -73,22 +73,38 @@ def data_view(
     cache_dir: Path = REPO / "build" / "cache",
 ) -> Path | None:
     """Verify the dataset and cache its features (or take a given feature folder), and build
-    the sandbox's view of them."""
+    the sandbox's view of them: the view folder itself, or with named inputs in config.toml
+    (``[features.<name>]``) one view per name in ``<view>/<name>/``."""
     if not config.needs_features:
         return None
+    source = config.data_source(dataset)
+    if config.features:
+        if features is not None:
+            raise SystemExit(f"{config.id} reads {len(config.features)} kinds of input: it computes them "
+                             "itself from DATASET/DATA_DIR (no --features)")
+        roots = {name: _prepared(source, data_dir, cache_dir, spec.params()) for name, spec in config.features.items()}
+        digest = hashlib.sha256(repr(sorted((n, str(r)) for n, r in roots.items())).encode()).hexdigest()[:12]
+        combined = cache_dir / "views" / f"{config.id}-{source}-{digest}"
+        for name, root in roots.items():
+            build_view(root, combined / name)
+        return combined
     if features is None:
-        from kit.data.cache import DatasetError, prepare_dataset
-
-        try:
-            features = prepare_dataset(dataset, data_dir, cache_root=cache_dir).root
-        except DatasetError as error:
-            raise SystemExit(f"cannot grade on dataset {dataset!r}:\n{error}") from None
+        features = _prepared(source, data_dir, cache_dir, None)
     missing = [name for name in SPLIT_FOLDERS.values() if not (features / name).is_dir()]
     if missing:
         raise SystemExit(f"{features} is not a feature folder: it has no {', '.join(missing)}/")
     features = features.resolve()
     view_name = features.name + "-" + hashlib.sha256(str(features).encode()).hexdigest()[:8]
     return build_view(features, cache_dir / "views" / view_name)
+
+
+def _prepared(source: str, data_dir: Path | None, cache_dir: Path, params) -> Path:
+    from kit.data.cache import DatasetError, prepare_dataset
+
+    try:
+        return prepare_dataset(source, data_dir, cache_root=cache_dir, params=params).root.resolve()
+    except DatasetError as error:
+        raise SystemExit(f"cannot grade on dataset {source!r}:\n{error}") from None
 
 
 def run(args: argparse.Namespace) -> int:

@@ -48,6 +48,9 @@ class Release(_Strict):
         default_factory=list,
         description="what music_speech_subset.zip carries: the public splits' audio, and the official features "
                     "(never for an assignment whose students compute them)")
+    data_name: str = Field(
+        default="music_speech_subset",
+        description="the students' data folder and zip name (<data_name>.zip holding <data_name>/)")
     grader_data: list[str] = Field(
         default_factory=list,
         description="repository paths the hidden graders read besides the features (folders end in '/')")
@@ -65,6 +68,24 @@ class Part(_Strict):
     title: str
     groups: list[str] = Field(min_length=1, description="test number groups: '0' holds 0.1, 0.2, ...")
     weight: float = Field(default=1.0, gt=0, description="share of the grade: weight / sum of all weights")
+
+
+class FeatureSpec(_Strict):
+    """One kind of input the graders give a model (kit/data/features.py FeatureParams): clips padded
+    or cropped to ``duration`` seconds, as log-mels or as the waveform itself."""
+
+    kind: Literal["log_mel", "waveform"] = "log_mel"
+    sample_rate: int = 22050
+    n_fft: int = 2048
+    hop_length: int = 1024
+    n_mels: int = 40
+    duration: float = Field(gt=0, description="seconds every clip is padded or cropped to")
+
+    def params(self):
+        from kit.data.features import FeatureParams
+
+        return FeatureParams(sample_rate=self.sample_rate, n_fft=self.n_fft, hop_length=self.hop_length,
+                             n_mels=self.n_mels, duration=self.duration, kind=self.kind)
 
 
 class AssignmentConfig(_Strict):
@@ -87,6 +108,14 @@ class AssignmentConfig(_Strict):
         default=900.0, description="wall seconds for one whole submission, or per dataset {dataset = seconds}")
     needs_features: bool = Field(default=True, description="graders read the dataset's cached features")
     datasets: list[str] = Field(default=["embedded", "gtzan"], description="datasets it can be graded on")
+    data: dict[str, str] = Field(
+        default_factory=dict,
+        description="DATASET name -> the data layer's dataset (kit/data/cache.py DATASETS, a data_manifests/ "
+                    "manifest), e.g. embedded = 'italic_mini'; a name not here is the data layer's own")
+    features: dict[str, FeatureSpec] = Field(
+        default_factory=dict,
+        description="named inputs the graders read (one view folder each, e.g. log_mel/ and waveform/); "
+                    "none: the course's log-mel at the manifest's nominal duration, in the view folder itself")
     max_grade: float = Field(
         default=100.0, gt=0,
         description="the LMS grade of full points (Moodle's 'Maximum grade', Canvas's 'Points Possible')")
@@ -101,6 +130,10 @@ class AssignmentConfig(_Strict):
         default=["numpy", "torch"],
         description="modules the submission's probe server imports once before forking each probe "
                     "(kit/sandbox/worker.py); empty: every probe starts its own Python")
+
+    def data_source(self, dataset: str) -> str:
+        """The data layer's name of this assignment's DATASET (``embedded`` is ex03's ``italic_mini``)."""
+        return self.data.get(dataset, dataset)
 
     def worker_ceiling(self) -> Limits:
         """The largest limits of any probe: the probe server's own (a forked probe lowers them to its own)."""

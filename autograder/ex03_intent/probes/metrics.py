@@ -1,0 +1,65 @@
+"""Part 5: the student's accuracy, macro_f1 and confusion_matrix on grader-chosen predictions, and
+evaluate() with a scripted model over a loader of unequal batches.
+
+The scripted model returns the request's logits for the examples it is given (each example's
+index is in its input) and records train/eval and grad mode of every call.
+"""
+
+import _probe_runtime as rt
+import torch
+from _italic_support import TRAINING_PREFIX, first_line, jsonable
+from torch import nn
+
+
+class ScriptedLogits(nn.Module):
+    def __init__(self, logits, log):
+        super().__init__()
+        self.logits, self.log = torch.tensor(logits), log
+        self.weight = nn.Parameter(torch.zeros(1))
+
+    def forward(self, x):
+        self.log.append([self.training, torch.is_grad_enabled()])
+        index = x.reshape(len(x), -1)[:, 0].round().long()
+        return self.logits[index] + self.weight * 0.0
+
+
+def call(function, *args):
+    try:
+        return {"value": jsonable(function(*args))}
+    except Exception as error:  # noqa: BLE001 - the student's code
+        return {"error": first_line(error)}
+
+
+def probe(request):
+    training = rt.import_student(TRAINING_PREFIX)
+    response = {}
+    for name in ("accuracy", "macro_f1", "confusion_matrix"):
+        function = getattr(training, name, None)
+        if function is None:
+            response[name] = None
+            continue
+        results = []
+        for case in request["cases"]:
+            targets = torch.tensor(case["targets"])
+            if name == "accuracy":
+                results.append(call(function, torch.tensor(case["logits"]), targets))
+            else:
+                predictions = torch.tensor(case["logits"]).argmax(dim=1)
+                results.append(call(function, predictions, targets, case["n_classes"]))
+        response[name] = results
+    evaluate = getattr(training, "evaluate", None)
+    if evaluate is not None:
+        case = request["evaluate"]
+        log = []
+        model = ScriptedLogits(case["logits"], log)
+        model.train()
+        x = torch.zeros(len(case["targets"]), 3, 2)
+        x[:, 0, 0] = torch.arange(len(case["targets"]), dtype=torch.float32)
+        data = torch.utils.data.TensorDataset(x, torch.tensor(case["targets"]))
+        loader = torch.utils.data.DataLoader(data, batch_size=case["batch_size"], shuffle=False)
+        response["evaluate"] = call(evaluate, model, loader, case["n_classes"])
+        response["evaluate_modes"] = log[:20]
+    return response
+
+
+rt.main(probe)
