@@ -187,7 +187,7 @@ def test_accuracy_over_examples(runs, request):
 
 
 @pytest.mark.points(2)
-@pytest.mark.handout("train() returns `{\"train_losses\": [...], \"val_accuracies\": [...], \"best_epoch\": int}`, one value per epoch, epochs counted from 1")
+@pytest.mark.handout("train() returns `{{\"train_losses\": [...], \"val_accuracies\": [...], \"best_epoch\": int}}`, one value per epoch, epochs counted from 1")
 @pytest.mark.number("4.7")
 def test_history(runs):
     """train() returns the history with val_accuracies and best_epoch"""

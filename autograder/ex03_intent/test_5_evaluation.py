@@ -123,7 +123,7 @@ def test_confusion_matrix(metrics):
 
 
 @pytest.mark.points(2)
-@pytest.mark.handout("`evaluate(model, loader, n_classes)` runs the model in `eval()` mode without gradients over every batch and returns `{\"accuracy\", \"macro_f1\", \"confusion\"}`")
+@pytest.mark.handout("`evaluate(model, loader, n_classes)` runs the model in `eval()` mode without gradients over every batch and returns `{{\"accuracy\", \"macro_f1\", \"confusion\"}}`")
 @pytest.mark.number("5.4")
 def test_evaluate(metrics):
     """evaluate() in eval mode over every batch, returning the three metrics"""
@@ -180,6 +180,9 @@ def test_script_prints_the_metrics(script):
         detail = failure.get("message") or (script.get("stderr") or "")[-800:]
         fail(f"`{command}` exited with code {script.get('exit_code')}: {detail}".rstrip())
     out = script.get("stdout") or ""
+    epochs = (script.get("reads") or []).count("train")
+    if epochs > 2:
+        fail(f"`{command}` trained {epochs} epochs: pass --max-epochs on to train()")
     missing = []
     if _printed(out, r"acc") is None:
         missing.append("the test accuracy (a line with 'accuracy' and its value)")

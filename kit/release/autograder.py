@@ -97,10 +97,13 @@ def engine_timeout(assignment: str, dataset: str = "embedded") -> float:
 
 
 def needs_features(assignment: str) -> bool:
-    """Whether the graders read the dataset's features (ex01's bring their own audio)."""
+    """Whether the zip ships the dataset's feature folder: the graders read features (ex01's bring their
+    own audio) of one kind. Graders of several input kinds (config.toml ``[features.<name>]``, ex03) get
+    the dataset's audio instead (``grader_data``), and the engine computes them in otter's environment."""
     from kit.grading.config import load_config
 
-    return load_config(assignment).needs_features
+    config = load_config(assignment)
+    return config.needs_features and not config.features
 
 
 def otter_config(assignment: str, dataset: str) -> dict:

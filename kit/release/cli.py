@@ -38,13 +38,13 @@ def build(
     """Build the release zips; returns {"student": path, "data": path, "autograder": path}."""
     from kit.release.autograder import build_autograder_zip
     from kit.release.student import build_student_zip
-    from kit.release.student_data import ZIP_NAME, build_student_data_zip
+    from kit.release.student_data import build_student_data_zip, data_zip_name
 
     built = {}
     if only in (None, "student"):
         built["student"] = build_student_zip(assignment, dataset, out / f"{assignment}-student.zip")
     if only in (None, "data"):
-        data = build_student_data_zip(assignment, dataset, out / f"{assignment}-data" / ZIP_NAME, data_dir=data_dir)
+        data = build_student_data_zip(assignment, dataset, out / f"{assignment}-data" / data_zip_name(assignment), data_dir=data_dir)
         if data is not None:
             built["data"] = data
     if only in (None, "autograder"):

@@ -30,6 +30,11 @@ def student_contents(assignment: str, repo: Path = REPO) -> Release:
     return read_config(path).release
 
 
+def data_source(assignment: str, dataset: str, repo: Path = REPO) -> str:
+    """The data layer's name of the assignment's DATASET (config.toml ``[data]``: ex03's embedded is italic_mini)."""
+    return read_config(repo / "autograder" / assignment / "config.toml").data_source(dataset)
+
+
 def is_ignored(name: str) -> bool:
     return any(fnmatch.fnmatch(name, pattern) for pattern in IGNORED_PATTERNS)
 

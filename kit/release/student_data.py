@@ -1,6 +1,7 @@
-"""The students' data: ``dist/<id>-data/music_speech_subset.zip``, named as the course names it.
+"""The students' data: ``dist/<id>-data/<data_name>.zip``, named as the course names it (``[release]
+data_name`` in config.toml: ``music_speech_subset`` for ex01 and ex02, ``italic_mini`` for ex03).
 
-One top folder, ``music_speech_subset/``::
+One top folder, ``<data_name>/``::
 
     README.md                             what this is, where it comes from, its licence
     manifest.json                         the public splits (train, val, test) with labels;
@@ -28,8 +29,6 @@ from kit.release import contents
 from kit.release.student import ReleaseError
 from kit.zipfiles import write_zip
 
-TOP = "music_speech_subset"
-ZIP_NAME = f"{TOP}.zip"
 
 README = """# {title}: the course's subset
 
@@ -42,7 +41,7 @@ Licence: {licence}
 """
 FEATURES_NOTE = """
 `features/` holds the official log-mel features of the same clips (one `.npz` per clip:
-`features` float32 (T, 40), `label` int64; 0 = speech, 1 = music), so that exercise 2 works
+`features` float32 (T, 40), `label` int64; {labels}), so that this exercise works
 even when your exercise-1 code does not yet.
 """
 
@@ -53,9 +52,11 @@ def student_data_files(
     """{archive name: content} of ``music_speech_subset.zip``; empty when the assignment ships no data."""
     from kit.data.cache import DatasetError, prepare_dataset, verified_dataset
 
-    wanted = contents.student_contents(assignment, repo).student_data
+    release = contents.student_contents(assignment, repo)
+    wanted, top = release.student_data, release.data_name
     if not wanted:
         return {}
+    dataset = contents.data_source(assignment, dataset, repo)
     try:
         # Features are computed (or read from the cache) only when they ship.
         if "features" in wanted:
@@ -72,20 +73,21 @@ def student_data_files(
     for clip in public.clips:
         name = f"{SPLIT_FOLDERS[clip.split]}/{clip.label}/{PurePosixPath(clip.path).name}"
         if "audio" in wanted:
-            files[f"{TOP}/{name}"] = (audio_root / clip.path).read_bytes()
+            files[f"{top}/{name}"] = (audio_root / clip.path).read_bytes()
         clips.append(clip.model_copy(update={"path": name}))
-    files[f"{TOP}/manifest.json"] = manifest_json(public.model_copy(update={"clips": clips})).encode()
+    files[f"{top}/manifest.json"] = manifest_json(public.model_copy(update={"clips": clips})).encode()
     if "features" in wanted:
         for split in PUBLIC_SPLITS:
             for path in features.files(split):
-                files[f"{TOP}/features/{SPLIT_FOLDERS[split]}/{path.name}"] = path.read_bytes()
+                files[f"{top}/features/{SPLIT_FOLDERS[split]}/{path.name}"] = path.read_bytes()
     info = public.dataset
     attribution = audio_root / "ATTRIBUTION.md"
     if attribution.is_file():  # the embedded corpus names every source it was built from
-        files[f"{TOP}/ATTRIBUTION.md"] = attribution.read_bytes()
-    files[f"{TOP}/README.md"] = README.format(
+        files[f"{top}/ATTRIBUTION.md"] = attribution.read_bytes()
+    files[f"{top}/README.md"] = README.format(
         title=info.title, source=info.source, licence=info.licence,
-        features=FEATURES_NOTE if "features" in wanted else "").encode()
+        features=FEATURES_NOTE.format(labels=", ".join(f"{i} = {name}" for i, name in enumerate(info.labels)))
+        if "features" in wanted else "").encode()
     return files
 
 
@@ -94,3 +96,7 @@ def build_student_data_zip(
 ) -> Path | None:
     files = student_data_files(assignment, dataset, repo, data_dir)
     return write_zip(out, files) if files else None
+
+
+def data_zip_name(assignment: str, repo: Path = REPO) -> str:
+    return f"{contents.student_contents(assignment, repo).data_name}.zip"

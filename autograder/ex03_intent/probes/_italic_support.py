@@ -38,6 +38,8 @@ def first_line(error: BaseException) -> str:
 def jsonable(value, depth=0):
     if isinstance(value, torch.Tensor):
         value = value.detach().cpu().tolist()
+    elif isinstance(value, np.ndarray) or isinstance(value, np.generic):
+        value = value.tolist()
     if depth > 3:
         return repr(value)[:80]
     if isinstance(value, dict):
