@@ -104,10 +104,11 @@ grade: setup
 validate: setup
 	$(KIT) validate --assignment $(ASSIGNMENT) --jobs $(JOBS)
 
-# pytest-xdist: one worker per core (at most 4), a module's tests in one worker (tests/conftest.py).
+# pytest-xdist: one worker per core (at most 4), a group's tests (a module, or its tests of one
+# assignment) in one worker (tests/conftest.py).
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 4 ? n : 4 )))
 # -rs: a skipped test says why (the Slurm tests need root and apt).
-PYTEST := $(PY) -m pytest -q -rs -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+PYTEST := $(PY) -m pytest -q -rs -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 test: setup
 	$(PYTEST)

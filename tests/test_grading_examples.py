@@ -1,12 +1,13 @@
-"""The grader itself, end to end: every example submission gets exactly its golden points.
+"""The grader itself, end to end: every example submission of every assignment gets exactly its golden points.
 
-One batch (`python -m kit grade`) grades all examples of ex02 on the embedded corpus; the
-tests then read its output. Goldens: autograder/examples/ex02_cnn/*/expected.json, written
-from a `make grade` batch (JOBS=1, threads). This batch runs each submission as a job of
-submitit's local executor (EXECUTOR=local, the code path of EXECUTOR=slurm), so the goldens
-also prove that path grades exactly as JOBS=1 does. One job at a time: the suite's other
-worker fills the other core (tests/conftest.py); ex01's examples run two local jobs at a
-time (tests/test_ex01_grading.py).
+One batch (`python -m kit grade`) per assignment grades all its examples on the embedded corpus;
+the tests then read its output. Goldens: autograder/examples/<id>/*/expected.json, written from a
+`make grade` batch (JOBS=1, threads). This batch runs each submission as a job of submitit's local
+executor (EXECUTOR=local, the code path of EXECUTOR=slurm), so the goldens also prove that path
+grades exactly as JOBS=1 does. One job at a time: the suite's other worker fills the other core
+(tests/conftest.py), and each assignment's tests are a group of their own, so two assignments'
+batches run at once. The checks of ex02's own examples (a runaway train(), the hostile ones, the
+pictures of its feedback) are tests of the ex02 group, and read the same batch.
 """
 
 import csv
@@ -17,56 +18,73 @@ import sys
 
 import pytest
 
-from kit.grading.config import REPO
+from kit.grading.config import REPO, assignments, load_config
 from kit.grading.goldens import comparable, expected_from_results
 
-ASSIGNMENT = "ex02_cnn"
-EXAMPLES = REPO / "autograder" / "examples" / ASSIGNMENT
-NAMES = sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir())
+ASSIGNMENTS = assignments()
+EX02 = ["ex02_cnn"]
 
 pytestmark = pytest.mark.slow
 
 
-def grade(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kit", "grade", "--assignment", ASSIGNMENT, *args],
+def names_of(assignment):
+    return sorted(p.name for p in load_config(assignment).examples_folder.iterdir() if p.is_dir())
+
+
+def grade(assignment, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kit", "grade", "--assignment", assignment, *args],
                           capture_output=True, text=True, cwd=REPO)
 
 
-@pytest.fixture(scope="session")
-def batch(tmp_path_factory):
-    out = tmp_path_factory.mktemp("grades")
-    process = grade("--executor", "local", "--out", str(out))
-    assert process.returncode == 0, process.stderr[-3000:]
-    return out / ASSIGNMENT, process
+_BATCHES: dict = {}
+
+
+@pytest.fixture
+def batch(assignment, tmp_path_factory):
+    """(the assignment's grades folder, the process): one batch per assignment and session."""
+    if assignment not in _BATCHES:
+        out = tmp_path_factory.mktemp(f"grades-{assignment}")
+        process = grade(assignment, "--executor", "local", "--out", str(out))
+        assert process.returncode == 0, process.stderr[-3000:]
+        _BATCHES[assignment] = (out / assignment, process)
+    return _BATCHES[assignment]
 
 
 def results(batch, name):
     return json.loads((batch[0] / name / "results.json").read_text())
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_example_gets_its_golden_points(batch, name):
-    expected = json.loads((EXAMPLES / name / "expected.json").read_text())
-    got = expected_from_results(results(batch, name))
-    where = f"{name}: see {batch[0] / name / 'feedback.md'}"
-    assert (got["total"], got["tests"]) == (expected["total"], expected["tests"]), where
-    # What the student reads is part of the golden: the first line of every failing test.
-    assert comparable(got["feedback"]) == comparable(expected["feedback"]), where
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_example_gets_its_golden_points_and_feedback(batch, assignment):
+    config = load_config(assignment)
+    wrong = []
+    for name in names_of(assignment):
+        expected = config.golden(name)
+        got = expected_from_results(results(batch, name))
+        if (got["total"], got["tests"]) != (expected["total"], expected["tests"]):
+            differing = {n: (got["tests"].get(n), p) for n, p in expected["tests"].items() if got["tests"].get(n) != p}
+            wrong.append(f"{name}: total {got['total']} (golden {expected['total']}), tests (got, golden) {differing}; "
+                         f"see {batch[0] / name / 'feedback.md'}")
+        # What the student reads is part of the golden: the first line of every failing test.
+        elif comparable(got["feedback"]) != comparable(expected["feedback"]):
+            wrong.append(f"{name}: feedback differs from the golden; see {batch[0] / name / 'feedback.md'}")
+    assert not wrong, "\n".join(wrong)
 
 
-def test_reference_gets_full_marks(batch):
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_reference_gets_full_marks_and_skeleton_zero(batch, assignment):
     document = results(batch, "reference")
     assert document["tests"] and all(t["score"] == t["max_score"] for t in document["tests"])
+    skeleton = results(batch, "skeleton")
+    assert skeleton["score"] == 0
+    assert all("not implemented" in t["output"] for t in skeleton["tests"]), \
+        [t["output"][:200] for t in skeleton["tests"] if "not implemented" not in t["output"]]
 
 
-def test_skeleton_gets_zero_with_not_implemented_feedback(batch):
-    document = results(batch, "skeleton")
-    assert document["score"] == 0
-    assert all("not implemented" in t["output"] for t in document["tests"])
-
-
-def test_results_follow_the_gradescope_schema(batch):
-    for name in NAMES:
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_results_follow_the_gradescope_schema(batch, assignment):
+    names = names_of(assignment)
+    for name in names:
         document = results(batch, name)
         assert set(document) == {"score", "execution_time", "output", "visibility", "tests"}
         for test in document["tests"]:
@@ -75,14 +93,40 @@ def test_results_follow_the_gradescope_schema(batch):
             assert test["visibility"] in {"hidden", "after_due_date", "after_published", "visible"}
             assert 0 <= test["score"] <= test["max_score"]
             assert test["execution_time"] >= 0
-    # Visibility comes from config.toml ([visibility] "4.4" = "after_published"), the rest stays visible.
+    # Visibility comes from config.toml (e.g. [visibility] "4.4" = "after_published"), the rest stays visible.
     reference = {t["number"]: t["visibility"] for t in results(batch, "reference")["tests"]}
-    assert reference.pop("4.4") == "after_published" and set(reference.values()) == {"visible"}
+    for number, visibility in load_config(assignment).visibility.items():
+        assert reference.pop(number) == visibility, number
+    assert set(reference.values()) == {"visible"}
     # No example runs into a time limit (a timeout's tag and report: tests/test_grading_checks.py).
-    assert not [name for name in NAMES if any("timeout" in t.get("tags", []) for t in results(batch, name)["tests"])]
+    assert not [name for name in names if any("timeout" in t.get("tags", []) for t in results(batch, name)["tests"])]
 
 
-def test_a_train_that_never_stops_is_stopped_by_epochs_and_its_model_measured(batch):
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_grades_csv_and_report(batch, assignment):
+    names = names_of(assignment)
+    with open(batch[0] / "grades.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["submission"] for row in rows] == names
+    header = list(rows[0])
+    assert header[0] == "submission" and header[-2:] == ["total", "max_total"]
+    reference = next(row for row in rows if row["submission"] == "reference")
+    assert float(reference["total"]) == float(reference["max_total"]) == results(batch, "reference")["score"]
+    assert (batch[0] / "report.md").read_text().count("|") > 20
+    for name in names:
+        assert (batch[0] / name / "feedback.md").is_file()
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_batch_ran_as_submitit_jobs(batch, assignment):
+    assert "as local jobs" in batch[1].stderr
+    outcomes = sorted(p.stem for p in (batch[0] / "_jobs" / "outcomes").glob("*.json"))
+    assert outcomes == names_of(assignment)
+
+
+
+@pytest.mark.parametrize("assignment", EX02)
+def test_a_train_that_never_stops_is_stopped_by_epochs_and_its_model_measured(batch, assignment):
     """4.4 stops a runaway train() after 100 epochs (not at its time limit) and grades the model it
     had trained; the missing stop is charged by part 3 alone (infinite_loop's golden). The training
     script that calls it (5.1) is stopped after 500 passes over its loaders, not at its time limit."""
@@ -93,14 +137,15 @@ def test_a_train_that_never_stops_is_stopped_by_epochs_and_its_model_measured(ba
     assert "was still running after 500 passes over its data loaders" in tests["5.1"]["output"]
 
 
-def test_hostile_submissions_gain_nothing(batch):
+@pytest.mark.parametrize("assignment", EX02)
+def test_hostile_submissions_gain_nothing(batch, assignment):
     """Reading grader files or labels, or patching pytest, earns no point its code did not earn."""
     reader = results(batch, "reads_grader_files")
     accuracy = next(t for t in reader["tests"] if t["number"] == "4.4")
     assert accuracy["score"] == 0, "held-out labels reached the sandbox"
     patcher = results(batch, "patches_pytest")
     assert patcher["score"] == results(batch, "skeleton")["score"] == 0
-    hidden_sources = [p.read_text() for p in (REPO / "autograder" / ASSIGNMENT).glob("test_*.py")]
+    hidden_sources = [p.read_text() for p in (REPO / "autograder" / assignment).glob("test_*.py")]
     secrets = {line.strip() for text in hidden_sources for line in text.splitlines() if len(line.strip()) > 30}
     for name in ("reads_grader_files", "patches_pytest"):
         feedback = (batch[0] / name / "feedback.md").read_text()
@@ -108,34 +153,17 @@ def test_hostile_submissions_gain_nothing(batch):
         assert not leaked, f"{name}'s feedback shows hidden grader lines: {leaked[:3]}"
 
 
-def test_grades_csv_and_report(batch):
-    with open(batch[0] / "grades.csv", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    assert [row["submission"] for row in rows] == NAMES
-    header = list(rows[0])
-    assert header[0] == "submission" and header[-2:] == ["total", "max_total"]
-    reference = next(row for row in rows if row["submission"] == "reference")
-    assert float(reference["total"]) == float(reference["max_total"]) == results(batch, "reference")["score"]
-    assert (batch[0] / "report.md").read_text().count("|") > 20
-    for name in NAMES:
-        assert (batch[0] / name / "feedback.md").is_file()
-
-
-def test_the_batch_ran_as_submitit_jobs(batch):
-    assert "as local jobs" in batch[1].stderr
-    outcomes = sorted(p.stem for p in (batch[0] / "_jobs" / "outcomes").glob("*.json"))
-    assert outcomes == NAMES
-
-
-def test_rerun_skips_graded_submissions(batch):
+@pytest.mark.parametrize("assignment", EX02)
+def test_rerun_skips_graded_submissions(batch, assignment):
     before = (batch[0] / "reference" / "results.json").read_bytes()
-    process = grade("--out", str(batch[0].parent))
+    process = grade(assignment, "--out", str(batch[0].parent))
     assert process.returncode == 0
-    assert f"skipping {len(NAMES)} already graded" in process.stderr
+    assert f"skipping {len(names_of(assignment))} already graded" in process.stderr
     assert (batch[0] / "reference" / "results.json").read_bytes() == before
 
 
-def test_feedback_html_shows_the_students_training_run(batch):
+@pytest.mark.parametrize("assignment", EX02)
+def test_feedback_html_shows_the_students_training_run(batch, assignment):
     folder = batch[0] / "reference"
     page = (folder / "feedback.html").read_text()
     assert (folder / "training_curve.png").read_bytes().startswith(b"\x89PNG")
@@ -151,7 +179,8 @@ def test_feedback_html_shows_the_students_training_run(batch):
     assert not (batch[0] / "skeleton" / "training_curve.png").exists()  # no run, no picture
 
 
-def test_report_html_opens_in_chromium_with_its_images_showing(batch, tmp_path):
+@pytest.mark.parametrize("assignment", EX02)
+def test_report_html_opens_in_chromium_with_its_images_showing(batch, assignment, tmp_path):
     """Headless Debian chromium (installed by `make`'s set-up): every embedded image decodes."""
     from playwright.sync_api import sync_playwright
 

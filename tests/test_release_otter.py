@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from kit.grading.config import load_config
+from kit.grading.config import assignments, load_config
 from kit.grading.examples import example_sources
 from kit.processes import available_cores
 from kit.release import contents
@@ -273,3 +273,36 @@ def test_a_notebook_in_the_submission_is_refused_with_a_message(release, tmp_pat
     document = json.loads((autograder / "results" / "results.json").read_text())
     assert document["score"] == 0
     assert "More than one .ipynb" in document["tests"][0]["output"]
+
+
+# --- every other assignment found -------------------------------------------------------
+# ex02's zip and otter runs are checked in depth above; every other assignment (a new one needs no
+# change here) gets its release built and its reference and skeleton graded through `otter run`.
+OTHERS = [assignment for assignment in assignments() if assignment != ASSIGNMENT]
+
+
+@pytest.mark.parametrize("assignment", OTHERS)
+def test_every_assignments_release_grades_reference_full_and_skeleton_zero_through_otter(assignment, tmp_path):
+    built = build(assignment, DATASET, tmp_path / "dist")
+    files = read_zip(built["autograder"])
+    assert any(n.startswith(f"autograder/{assignment}/test_") for n in files)
+    assert not [n for n in files if n.startswith(("solutions/", "assignments/"))]
+    config = load_config(assignment)
+    sources = dict(example_sources(config))
+    with ThreadPoolExecutor(max_workers=available_cores()) as pool:
+        runs = {name: pool.submit(otter_run, built["autograder"], zip_folder(sources[name], tmp_path / f"{name}.zip"),
+                                  tmp_path / f"otter-{name}")
+                for name in ("reference", "skeleton")}
+        reference, skeleton = runs["reference"].result(), runs["skeleton"].result()
+    assert reference["tests"] and all(t["score"] == t["max_score"] for t in reference["tests"]), \
+        [(t["name"], t["output"][:300]) for t in reference["tests"] if t["score"] < t["max_score"]]
+    assert reference["score"] == pytest.approx(config.golden("reference")["total"])
+    assert skeleton["score"] == 0
+    if "data" in built:  # the students' data zip never holds a held-out clip
+        from kit.data.cache import DATASETS
+        from kit.data.manifest import load_manifest
+
+        manifest = load_manifest(DATASETS[config.data_source(DATASET)].manifest)
+        held_out = {clip.path.rsplit("/", 1)[-1] for clip in manifest.clips if clip.split == "holdout"}
+        shipped = {name.rsplit("/", 1)[-1] for name in read_zip(built["data"])}
+        assert held_out and not held_out & shipped

@@ -70,6 +70,15 @@ class Part(_Strict):
     weight: float = Field(default=1.0, gt=0, description="share of the grade: weight / sum of all weights")
 
 
+class Validation(_Strict):
+    """What `make validate` holds the graders to (kit/validate/), and the variants `make test` grades."""
+
+    min_bugs: int = Field(default=40, ge=0, description="bug variants the assignment must have")
+    min_correct: int = Field(default=15, ge=0, description="correct variants the assignment must have")
+    test_subset: list[str] = Field(
+        default_factory=list, description="variants graded by `make test` (the whole set runs with `make validate`)")
+
+
 class FeatureSpec(_Strict):
     """One kind of input the graders give a model (kit/data/features.py FeatureParams): clips padded
     or cropped to ``duration`` seconds, as log-mels or as the waveform itself."""
@@ -104,6 +113,7 @@ class AssignmentConfig(_Strict):
         description="sandbox limits per probe ('<probe>' or '<probe>.<dataset>'); 'default' for the rest"
     )
     settings: dict[str, dict] = Field(default_factory=dict, description="grader-specific settings")
+    validation: Validation = Field(default_factory=Validation)
     submission_timeout: float | dict[str, float] = Field(
         default=900.0, description="wall seconds for one whole submission, or per dataset {dataset = seconds}")
     needs_features: bool = Field(default=True, description="graders read the dataset's cached features")

@@ -8,7 +8,10 @@
 - ``ViewDataset``: the kit's own loaders over a feature folder of the grading view (one .npz per
   clip), for the held-out accuracy: a data-loading bug is part 2's to charge, not this check's;
 - ``KitITALICDataset`` and friends: the handout's data API, used in place of a student's dataset
-  module that cannot be imported or cannot feed a model (the script run, 5.5).
+  module that cannot be imported or cannot feed a model (the script run, 5.5);
+- ``chapter_accuracy_in_place``: when the training module's ``accuracy()`` disagrees with the
+  chapter's formula (printed in the handout), train() is judged with the chapter's instead, so that
+  an accuracy() bug is charged by 5.1 alone and not by every check of train().
 
 Nothing here is secret: it holds no expected values, only the handout's interface.
 """
@@ -83,6 +86,31 @@ def declared_kind(module):
     return kind if kind in SHAPES else None
 
 
+def chapter_accuracy(logits, targets):
+    """The chapter's own line: ``(predictions.argmax(dim=1) == targets).float().mean()``."""
+    return (logits.argmax(dim=1) == targets).float().mean().item()
+
+
+def chapter_accuracy_in_place(training):
+    """Put the chapter's accuracy in the training module when its own gives another value on random
+    logits (or fails); returns why, or None."""
+    function = getattr(training, "accuracy", None)
+    if not callable(function):
+        return None  # train() then uses its own code: nothing to replace
+    generator = torch.Generator().manual_seed(3)
+    logits, targets = torch.randn(9, 5, generator=generator), torch.randint(0, 5, (9,), generator=generator)
+    try:
+        got = function(logits, targets)
+        got = float(got.item() if isinstance(got, torch.Tensor) else got)
+        right = abs(got - chapter_accuracy(logits, targets)) < 1e-6
+    except Exception:  # noqa: BLE001 - the student's code
+        right = False
+    if right:
+        return None
+    training.accuracy = chapter_accuracy
+    return "your accuracy() gives other values than the chapter's formula (see 5.1)"
+
+
 def student_model(n_intents=10):
     """(kind, model class, note): the student's IntentCNN when it builds and gives (2, n_intents) on the
     handout's input of its INPUT_KIND, else the stand-in (note says why)."""
@@ -90,22 +118,25 @@ def student_model(n_intents=10):
         module = rt.import_student(MODEL_PREFIX)
     except BaseException as error:  # noqa: BLE001 - missing, or failed to import
         return "log_mel", StandInModel, f"the model file could not be used ({first_line(error)})"
-    kind = declared_kind(module)
-    if kind is None:
-        return "log_mel", StandInModel, f"INPUT_KIND is {getattr(module, 'INPUT_KIND', None)!r}, not 'waveform' or 'log_mel'"
     model_class = getattr(module, "IntentCNN", None)
+    declared = declared_kind(module)
     if model_class is None:
-        return kind, _stand_in_of(kind), "the model file has no IntentCNN"
-    try:
-        model = build(model_class, n_intents)
-        model.eval()
-        with torch.no_grad():
-            out = model(torch.rand(2, *SHAPES[kind]))
-        if not isinstance(out, torch.Tensor) or tuple(out.shape) != (2, n_intents):
-            return kind, _stand_in_of(kind), "IntentCNN does not give (B, n_intents) logits"
-    except BaseException as error:  # noqa: BLE001
-        return kind, _stand_in_of(kind), f"IntentCNN could not run ({first_line(error)})"
-    return kind, model_class, None
+        return declared or "log_mel", _stand_in_of(declared or "log_mel"), "the model file has no IntentCNN"
+    # A misspelt INPUT_KIND is 3.1's to charge: the model is trained on the input it runs on.
+    problem = None
+    for kind in [declared] if declared else list(SHAPES):
+        try:
+            model = build(model_class, n_intents)
+            model.eval()
+            with torch.no_grad():
+                out = model(torch.rand(2, *SHAPES[kind]))
+            if isinstance(out, torch.Tensor) and tuple(out.shape) == (2, n_intents):
+                return kind, model_class, None
+            problem = "IntentCNN does not give (B, n_intents) logits"
+        except BaseException as error:  # noqa: BLE001
+            problem = f"IntentCNN could not run ({first_line(error)})"
+    kind = declared or "log_mel"
+    return kind, _stand_in_of(kind), problem
 
 
 def _stand_in_of(kind):
@@ -163,16 +194,19 @@ class KitITALICDataset(Dataset):
         import soundfile
 
         split_registry()[id(self)] = split
-        with open(Path(root) / "manifest.json", encoding="utf-8") as handle:
-            manifest = json.load(handle)
-        names = list(manifest["dataset"]["labels"])
+        names = intent_names(root)
         self.items = []
-        for clip in (c for c in manifest["clips"] if c["split"] == split):
+        for clip in self.clips_of(root, split):
             audio, _ = soundfile.read(Path(root) / clip["path"], dtype="float32", always_2d=True)
             audio = audio.mean(axis=1)[:CLIP_SAMPLES]
             audio = np.concatenate([audio, np.zeros(CLIP_SAMPLES - len(audio), np.float32)])
             x = _log_mel(audio) if input_kind == "log_mel" else audio
             self.items.append((torch.from_numpy(x), torch.tensor(names.index(clip["label"]))))
+
+    @staticmethod
+    def clips_of(root, split):
+        with open(Path(root) / "manifest.json", encoding="utf-8") as handle:
+            return [clip for clip in json.load(handle)["clips"] if clip["split"] == split]
 
     def __len__(self):
         return len(self.items)
@@ -201,7 +235,14 @@ def dataset_or_stand_in(root, kind, *, alias=True):
         if not isinstance(loaders, (tuple, list)) or len(loaders) != 3:
             problem = "its get_data_loaders does not return three loaders"
         else:
-            for loader in loaders:
+            # A validation or testing loader that drops clips may give a script nothing to test on:
+            # that is 2.5's to charge, not the script run's.
+            counts = {split: len(KitITALICDataset.clips_of(root, split)) for split in ("val", "test")}
+            whole = module.get_data_loaders(root, max(counts.values()) + 1, kind)
+            for (split, count), loader in zip(counts.items(), list(whole)[1:]):
+                if sum(len(batch[1]) for batch in loader) != count:
+                    problem = f"its {split} loader does not give each of the {count} clips once per pass (see 2.5)"
+            for loader in [] if problem else loaders:
                 x, y = next(iter(loader))
                 if not (isinstance(x, torch.Tensor) and x.dtype == torch.float32
                         and tuple(x.shape[1:]) == SHAPES[kind]):

@@ -13,12 +13,13 @@ import os
 import _probe_runtime as rt
 import numpy as np
 import torch
-from _italic_support import TRAINING_PREFIX, student_model, view_loader
+from _italic_support import TRAINING_PREFIX, chapter_accuracy_in_place, student_model, view_loader
 
 
 def probe(request):
     kind, model_class, note = student_model(request["n_intents"])
     training = rt.import_student(TRAINING_PREFIX)
+    chapter_accuracy_in_place(training)  # an accuracy() bug is 5.1's to charge
     root = kind  # the public view of that input kind
     train_loader = view_loader(os.path.join(root, "training"), request["batch_size"], shuffle=True, seed=request["seed"])
     val_loader = view_loader(os.path.join(root, "validation"), request["batch_size"])

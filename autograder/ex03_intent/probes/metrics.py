@@ -59,6 +59,17 @@ def probe(request):
         loader = torch.utils.data.DataLoader(data, batch_size=case["batch_size"], shuffle=False)
         response["evaluate"] = call(evaluate, model, loader, case["n_classes"])
         response["evaluate_modes"] = log[:20]
+        # What the student's own metric functions say on the same examples: evaluate() is judged on
+        # its own logic, its metric functions by their own checks.
+        logits, targets = torch.tensor(case["logits"]), torch.tensor(case["targets"])
+        own = {}
+        for name, args in (("accuracy", (logits, targets)),
+                           ("macro_f1", (logits.argmax(dim=1), targets, case["n_classes"])),
+                           ("confusion", (logits.argmax(dim=1), targets, case["n_classes"]))):
+            function = getattr(training, "confusion_matrix" if name == "confusion" else name, None)
+            if function is not None:
+                own[name] = call(function, *args).get("value")
+        response["evaluate_own_metrics"] = own
     return response
 
 
