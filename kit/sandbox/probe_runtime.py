@@ -146,7 +146,7 @@ def import_student(prefix: str, *, alias: bool = True):
         del sys.modules[name]
         raise StudentCodeError(
             f"importing {os.path.basename(path)} failed: {type(error).__name__}: {error}{_process_limit_hint(error)}\n"
-            f"{student_traceback(error)}{_missing_module_hint(error)}"
+            f"{student_traceback(error)}{_missing_module_hint(error)}{_exit_at_import_hint(error)}"
         ) from None
     return module
 
@@ -157,6 +157,14 @@ def _process_limit_hint(error: BaseException) -> str:
         return (" (your code started more processes or threads than the grader allows: start none when the "
                 "file is imported, and only the DataLoader workers you need)")
     return ""
+
+
+def _exit_at_import_hint(error: BaseException) -> str:
+    """A script part that runs when the file is imported (no main guard) and exits on the graders' command line."""
+    if not isinstance(error, SystemExit):
+        return ""
+    return ("\nThe file exits while it is imported: its script part runs at import. Put it under "
+            "`if __name__ == \"__main__\":` so that importing the file only defines its functions.")
 
 
 def _missing_module_hint(error: BaseException) -> str:
