@@ -77,8 +77,10 @@ def test_reference_gets_full_marks_and_skeleton_zero(batch, assignment):
     assert document["tests"] and all(t["score"] == t["max_score"] for t in document["tests"])
     skeleton = results(batch, "skeleton")
     assert skeleton["score"] == 0
-    assert all("not implemented" in t["output"] for t in skeleton["tests"]), \
-        [t["output"][:200] for t in skeleton["tests"] if "not implemented" not in t["output"]]
+    # Every check says why: the skeleton's "not implemented", or the check it follows from ("see 1.1").
+    unexplained = [t["output"][:200] for t in skeleton["tests"]
+                   if "not implemented" not in t["output"] and "(see " not in t["output"]]
+    assert not unexplained, unexplained
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -119,7 +121,7 @@ def test_grades_csv_and_report(batch, assignment):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_the_batch_ran_as_submitit_jobs(batch, assignment):
-    assert "as local jobs" in batch[1].stderr
+    assert "as local jobs" in " ".join(batch[1].stderr.split())  # rich wraps the line at 80 columns
     outcomes = sorted(p.stem for p in (batch[0] / "_jobs" / "outcomes").glob("*.json"))
     assert outcomes == names_of(assignment)
 
