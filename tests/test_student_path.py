@@ -28,7 +28,9 @@ from kit.data.manifest import HOLDOUT, PUBLIC_SPLITS, SPLIT_FOLDERS, parse_manif
 from kit.grading.config import load_config
 from kit.grading.edits import as_student
 from kit.release.student import build_student_zip
-from kit.release.student_data import TOP, build_student_data_zip
+from kit.release.student_data import build_student_data_zip
+
+TOP = load_config("ex02_cnn").release.data_name  # the data folder of ex01 and ex02's zip
 
 REPO = Path(__file__).resolve().parents[1]
 NAME = "maria"
