@@ -70,11 +70,17 @@ def pytest_configure(config):
         from concurrent.futures import ThreadPoolExecutor
 
         from kit.data.cache import prepare_dataset
+        from kit.grading.cli import data_view
+        from kit.grading.config import load_config
         from kit.sandbox.numba_cache import NUMBA_CACHE_ROOT, warm_cache
 
         # Without set-up's compiled numba functions (about 18 CPU-s each) both would compile
-        # them: the features in this process, the sandboxes' cache in a subprocess.
+        # them: the features in this process, the sandboxes' cache in a subprocess. Every
+        # assignment's grading view (ex03's two input kinds of its own corpus) is built here once,
+        # not by two workers at the same time.
         with ThreadPoolExecutor(max_workers=1) as pool:
             sandbox_cache = pool.submit(warm_cache, NUMBA_CACHE_ROOT)
             prepare_dataset("embedded", progress=False)
+            for assignment in assignments():
+                data_view(load_config(assignment), "embedded", None)
             sandbox_cache.result()

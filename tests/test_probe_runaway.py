@@ -1,4 +1,4 @@
-"""ex02's probes stop a train() that never ends by counting passes over the data (probes/_runaway.py)."""
+"""Probes stop a train() that never ends by counting passes over the data (kit/sandbox/probe_library/_runaway.py)."""
 
 import sys
 
@@ -6,9 +6,9 @@ import pytest
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from kit.grading.config import AUTOGRADER
+from kit.grading.pytest_plugin import PROBE_LIBRARY
 
-sys.path.insert(0, str(AUTOGRADER / "ex02_cnn" / "probes"))
+sys.path.insert(0, str(PROBE_LIBRARY))
 from _runaway import RanAway, runaway_epochs, runaway_script_passes, stop_after  # noqa: E402
 
 

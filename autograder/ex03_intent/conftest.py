@@ -27,6 +27,7 @@ LOG_MEL = FeatureParams(sample_rate=SAMPLE_RATE, n_fft=512, hop_length=256, n_me
 N_FRAMES = LOG_MEL.n_frames  # 251
 SHAPES = {"waveform": (CLIP_SAMPLES,), "log_mel": (N_FRAMES, 40)}
 MANIFEST_SPLITS = ("train", "val", "test")
+SCRIPT_EPOCHS = 2  # the script run: python training_intent_<name>.py data --max-epochs 2
 
 
 def pytest_sessionstart(session):
@@ -61,7 +62,9 @@ CLIPS = [
     GraderClip("audio/c08.flac", "news_query", "val", 2.9),
     GraderClip("audio/c13.flac", "news_query", "train", 4.4),
     GraderClip("audio/c14.flac", "alarm_set", "train", 1.6),
+    GraderClip("audio/c15.flac", "weather_query", "train", 3.7),  # 9 training clips: a smaller last batch
 ]
+LOADER_BATCH = 2  # get_data_loaders(data, 2, kind) in the dataset probe
 
 
 def clip_audio(index: int, seconds: float) -> np.ndarray:
@@ -109,7 +112,7 @@ def data_folder(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def dataset_probe(grading: GradingContext, data_folder):
-    return grading.probe("dataset", {"data": "data", "splits": list(MANIFEST_SPLITS), "batch_size": 2},
+    return grading.probe("dataset", {"data": "data", "splits": list(MANIFEST_SPLITS), "batch_size": LOADER_BATCH},
                          folders={"data": data_folder})
 
 
@@ -122,5 +125,27 @@ def model_probe(grading: GradingContext):
 
 @pytest.fixture(scope="session")
 def main_probe(grading: GradingContext, data_folder):
-    return grading.probe("main", {"data": "data", "n_intents": len(INTENTS), "args": ["--max-epochs", "2"]},
+    return grading.probe("main", {"data": "data", "n_intents": len(INTENTS), "max_epochs": SCRIPT_EPOCHS,
+                                  "args": ["--max-epochs", str(SCRIPT_EPOCHS)]},
                          folders={"data": data_folder})
+
+
+@pytest.fixture(scope="session")
+def output_kind(model_probe) -> str:
+    """What the student's forward returns, read from its outputs on torch.rand input: "logits", or
+    "log_probabilities" (ends in a log-softmax: fine with CrossEntropyLoss or NLLLoss), or
+    "probabilities" (ends in a softmax: charged by 3.4 alone). train() is then given outputs of the
+    same kind by the scripted models, so that a loss written for the student's own model (NLLLoss on
+    a log-softmax, or on the log of a softmax) is judged as it is used."""
+    rows = []
+    for index, setting in enumerate((model_probe.response or {}).get("settings") or []):
+        array = model_probe.arrays.get(f"eval_{index}")
+        if isinstance(setting, dict) and array is not None and np.ndim(array) == 2 and np.size(array):
+            rows.append(np.asarray(array, dtype=np.float64))
+    if not rows:
+        return "logits"
+    if all(o.min() >= 0 and np.allclose(o.sum(axis=1), 1.0, atol=1e-4) for o in rows):
+        return "probabilities"
+    if all(o.max() <= 1e-6 and np.allclose(np.exp(o).sum(axis=1), 1.0, atol=1e-4) for o in rows):
+        return "log_probabilities"
+    return "logits"

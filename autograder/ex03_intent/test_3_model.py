@@ -98,7 +98,7 @@ def test_other_numbers_of_intents(model, request):
 
 
 @pytest.mark.points(2)
-@pytest.mark.handout("`forward` returns logits, not probabilities: no softmax or sigmoid at the end (CrossEntropyLoss applies log-softmax itself)")
+@pytest.mark.handout("`forward` returns logits, not probabilities: no softmax or sigmoid at the end (CrossEntropyLoss applies log-softmax itself; a log-softmax at the end is fine)")
 @pytest.mark.number("3.4")
 def test_logits_not_probabilities(model, request):
     """forward returns logits, not probabilities"""

@@ -29,7 +29,12 @@ Kind = Literal["log_mel", "waveform"]
 
 @dataclass(frozen=True)
 class FeatureParams:
-    """Everything that determines a clip's features (part of the cache key)."""
+    """Everything that determines a clip's features (part of the cache key).
+
+    Also the schema of config.toml's ``[features.<name>]`` tables (kit/grading/config.py), where a
+    misspelt key is an error, not a default (pydantic reads ``__pydantic_config__``)."""
+
+    __pydantic_config__ = {"extra": "forbid"}
 
     sample_rate: int = 22050
     n_fft: int = 2048

@@ -82,7 +82,7 @@ def data_view(
         if features is not None:
             raise SystemExit(f"{config.id} reads {len(config.features)} kinds of input: it computes them "
                              "itself from DATASET/DATA_DIR (no --features)")
-        roots = {name: _prepared(source, data_dir, cache_dir, spec.params()) for name, spec in config.features.items()}
+        roots = {name: _prepared(source, data_dir, cache_dir, params) for name, params in config.features.items()}
         digest = hashlib.sha256(repr(sorted((n, str(r)) for n, r in roots.items())).encode()).hexdigest()[:12]
         combined = cache_dir / "views" / f"{config.id}-{source}-{digest}"
         for name, root in roots.items():

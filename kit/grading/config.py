@@ -15,6 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kit.data.features import FeatureParams
 from kit.sandbox.runner import Limits
 from kit.paths import AUTOGRADER, REPO
 
@@ -79,24 +80,6 @@ class Validation(_Strict):
         default_factory=list, description="variants graded by `make test` (the whole set runs with `make validate`)")
 
 
-class FeatureSpec(_Strict):
-    """One kind of input the graders give a model (kit/data/features.py FeatureParams): clips padded
-    or cropped to ``duration`` seconds, as log-mels or as the waveform itself."""
-
-    kind: Literal["log_mel", "waveform"] = "log_mel"
-    sample_rate: int = 22050
-    n_fft: int = 2048
-    hop_length: int = 1024
-    n_mels: int = 40
-    duration: float = Field(gt=0, description="seconds every clip is padded or cropped to")
-
-    def params(self):
-        from kit.data.features import FeatureParams
-
-        return FeatureParams(sample_rate=self.sample_rate, n_fft=self.n_fft, hop_length=self.hop_length,
-                             n_mels=self.n_mels, duration=self.duration, kind=self.kind)
-
-
 class AssignmentConfig(_Strict):
     id: str
     title: str
@@ -122,7 +105,7 @@ class AssignmentConfig(_Strict):
         default_factory=dict,
         description="DATASET name -> the data layer's dataset (kit/data/cache.py DATASETS, a data_manifests/ "
                     "manifest), e.g. embedded = 'italic_mini'; a name not here is the data layer's own")
-    features: dict[str, FeatureSpec] = Field(
+    features: dict[str, FeatureParams] = Field(
         default_factory=dict,
         description="named inputs the graders read (one view folder each, e.g. log_mel/ and waveform/); "
                     "none: the course's log-mel at the manifest's nominal duration, in the view folder itself")

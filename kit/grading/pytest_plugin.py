@@ -30,6 +30,8 @@ from kit.grading.results import TestResult, write_results
 from kit.sandbox.runner import ProbeResult
 from kit.sandbox.scheduler import ProbeOrder, ProbeScheduler
 
+PROBE_LIBRARY = Path(__file__).resolve().parents[1] / "sandbox" / "probe_library"
+
 
 # Errors a grader raises when a probe's response (untrusted data) is not what it expects.
 UNTRUSTED_DATA_ERRORS = (KeyError, IndexError, TypeError, ValueError, AttributeError)
@@ -62,8 +64,10 @@ class GradingContext:
     def student_files(self) -> dict[str, Path]:
         files = {p.name: p for p in sorted(self.submission.glob("*.py"))}
         # Helpers are ours: a student's copy of them is replaced by the original. So are the
-        # probes' support modules (probes/_*.py), which probes import beside the student's files.
+        # probes' support modules, which probes import beside the student's files: the kit's shared
+        # ones (kit/sandbox/probe_library/) and the assignment's own (probes/_*.py, which win).
         files.update({p.name: p for p in self.config.helper_paths()})
+        files.update({p.name: p for p in sorted(PROBE_LIBRARY.glob("_*.py"))})
         files.update({p.name: p for p in sorted((self.config.folder / "probes").glob("_*.py"))})
         return files
 

@@ -20,6 +20,7 @@ import _kit_data
 import _probe_runtime as rt
 from _model_support import import_training_module
 import torch
+from _optimizer_log import OptimizerLog
 from _runaway import RanAway, runaway_epochs
 from torch import nn
 
@@ -136,28 +137,6 @@ def jsonable(value):
     if isinstance(value, (bool, int, float, str)) or value is None:
         return value
     return repr(value)[:200]
-
-
-class OptimizerLog:
-    """Records every optimizer created while train() runs: its type and learning rate."""
-
-    def __init__(self):
-        self.created = []
-        self._original = torch.optim.Optimizer.__init__
-
-    def __enter__(self):
-        original, created = self._original, self.created
-
-        def recording_init(optimizer, params, defaults, *args, **kwargs):
-            created.append({"type": type(optimizer).__name__, "lr": jsonable(defaults.get("lr"))})
-            return original(optimizer, params, defaults, *args, **kwargs)
-
-        torch.optim.Optimizer.__init__ = recording_init
-        return self
-
-    def __exit__(self, *exc):
-        torch.optim.Optimizer.__init__ = self._original
-        return False
 
 
 def accepted_keywords(function, keywords, needed):

@@ -5,7 +5,9 @@ grader-made data folder (manifest.json and FLAC clips, the release's layout). A 
 cannot be used is replaced by the stand-in, and a dataset module whose loaders cannot feed a
 model by the kit's own (those bugs are charged by parts 2 and 3). Every pass over a loader is
 recorded with the split its dataset was made for, so the trusted side sees when the test split
-was read. Output is captured (capped) and returned for the trusted side to read.
+was read. Output is captured (capped) and returned for the trusted side to read. A script still
+running after ``runaway_script_passes(max_epochs)`` passes over its loaders is stopped there
+(``_runaway``), on every machine at the same point.
 """
 
 import inspect
@@ -13,6 +15,7 @@ import os
 
 import _probe_runtime as rt
 import torch
+from _runaway import runaway_script_passes, stop_after
 from _italic_support import (DATASET_PREFIX, dataset_or_stand_in, model_stand_in_for_import, split_registry,
                              student_model)
 
@@ -57,8 +60,9 @@ def probe(request):
     reads = []
     record_splits(reads, student_dataset=dataset_note is None)
     argument = os.path.relpath(data, os.path.join(rt.ROOT, "_elsewhere"))
-    script = rt.run_script("training_intent_", [argument, *request["args"]])
-    response = {"exit_code": script["exit_code"], "stdout": script["stdout"], "stderr": script["stderr"],
+    with stop_after(runaway_script_passes(request["max_epochs"])) as passes:
+        script = rt.run_script("training_intent_", [argument, *request["args"]])
+    response = {"stopped_after": passes.passes if passes.tripped else None,"exit_code": script["exit_code"], "stdout": script["stdout"], "stderr": script["stderr"],
                 "file": script["file"], "kind": kind, "model_stand_in": model_note,
                 "dataset_stand_in": dataset_note, "reads": reads}
     if "failure" in script:

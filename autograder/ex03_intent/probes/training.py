@@ -18,14 +18,19 @@ import inspect
 import _probe_runtime as rt
 import torch
 from _italic_support import TRAINING_PREFIX, chapter_accuracy_in_place, first_line, jsonable
+from _optimizer_log import OptimizerLog
+from _runaway import RanAway, runaway_epochs
 from torch import nn
 
 N_CLASSES, VAL_LABELS, TRAIN_LABELS = 4, [0, 1, 2, 3, 1, 2, 0], [0, 0, 0, 1, 1, 2, 3, 3]
 
 
 class ScriptedModel(nn.Module):
-    def __init__(self, correct, confidence, log):
+    """``outputs``: "logits", or the softmax or log-softmax of them, as the student's own model returns."""
+
+    def __init__(self, correct, confidence, log, outputs="logits"):
         super().__init__()
+        self.outputs = outputs
         self.weight = nn.Parameter(torch.zeros(N_CLASSES))
         self.register_buffer("epoch_marker", torch.zeros((), dtype=torch.float32))
         self.correct, self.confidence, self.log = correct, confidence, log
@@ -51,9 +56,16 @@ class ScriptedModel(nn.Module):
             for row, index in enumerate(flat[:, 0].round().long().tolist()):
                 label = VAL_LABELS[index]
                 logits[row, label if index in right else (label + 1) % N_CLASSES] = margin
-            return logits + self.weight * 0.0 + zero
+            return self.squash(logits + self.weight * 0.0 + zero)
         self.log["train_modes"].append([self.training, torch.is_grad_enabled()])
-        return self.weight.expand(batch, N_CLASSES) + zero
+        return self.squash(self.weight.expand(batch, N_CLASSES) + zero)
+
+    def squash(self, logits):
+        if self.outputs == "probabilities":
+            return torch.softmax(logits, dim=1)
+        if self.outputs == "log_probabilities":
+            return torch.log_softmax(logits, dim=1)
+        return logits
 
 
 class Loader:
@@ -77,8 +89,8 @@ class Loader:
             self.model.validating = True
             self.seen["val_passes"] += 1
         else:
-            if self.seen["train_passes"] >= 100:
-                raise RanAway("still training after 100 epochs")
+            if self.seen["train_passes"] >= self.seen["runaway"]:
+                raise RanAway(f"still training after {self.seen['runaway']} epochs")
             self.model.validating = False
             self.model.epoch += 1
             self.seen["train_passes"] += 1
@@ -90,34 +102,10 @@ class Loader:
         return len(self.loader)
 
 
-class RanAway(BaseException):
-    """Raised into a train() that does not stop; a BaseException so that ``except Exception`` cannot swallow it."""
-
-
-class OptimizerLog:
-    def __init__(self):
-        self.created, self._original = [], torch.optim.Optimizer.__init__
-
-    def __enter__(self):
-        original, created = self._original, self.created
-
-        def recording_init(optimizer, params, defaults, *args, **kwargs):
-            lr = defaults.get("lr")
-            created.append({"type": type(optimizer).__name__, "lr": float(lr) if isinstance(lr, (int, float)) else None})
-            return original(optimizer, params, defaults, *args, **kwargs)
-
-        torch.optim.Optimizer.__init__ = recording_init
-        return self
-
-    def __exit__(self, *exc):
-        torch.optim.Optimizer.__init__ = self._original
-        return False
-
-
-def run_case(train, case):
+def run_case(train, case, outputs):
     log = {"train_modes": [], "val_modes": [], "accumulated": False, "first_gradient": None}
-    seen = {"train_passes": 0, "val_passes": 0}
-    model = ScriptedModel(case["correct"], case["confidence"], log)
+    seen = {"train_passes": 0, "val_passes": 0, "runaway": runaway_epochs(case["max_epochs"])}
+    model = ScriptedModel(case["correct"], case["confidence"], log, outputs)
     keywords = inspect.signature(train).parameters
     kwargs = {"max_epochs": case["max_epochs"]}
     if "lr" in keywords:
@@ -134,7 +122,8 @@ def run_case(train, case):
             report["traceback"] = rt.student_traceback(error)[-1500:]
     report.update(restored_epoch=int(model.epoch_marker.item()), optimizers=optimizers.created[:5],
                   train_modes=log["train_modes"][:20], val_modes=log["val_modes"][:20],
-                  accumulated=log["accumulated"], first_gradient=log["first_gradient"], **seen,
+                  accumulated=log["accumulated"], first_gradient=log["first_gradient"],
+                  train_passes=seen["train_passes"], val_passes=seen["val_passes"],
                   lr_accepted="lr" in keywords)
     return report
 
@@ -147,7 +136,7 @@ def probe(request):
     reports = []
     for case in request["cases"]:
         torch.manual_seed(0)
-        reports.append(run_case(training.train, case))
+        reports.append(run_case(training.train, case, request.get("outputs", "logits")))
         rt.checkpoint({"cases": reports, "accuracy_substituted": substituted})
     return {"cases": reports, "accuracy_substituted": substituted}
 
