@@ -8,6 +8,11 @@ KIT := $(PY) -m kit
 
 ASSIGNMENT ?= ex02_cnn
 DATASET ?= embedded
+# A dataset with configurations (the real ITALIC: CONFIG=massive|hard_speaker|hard_noisy, default
+# massive) is one dataset per configuration for the kit: DATASET=italic CONFIG=hard_speaker is italic_hard_speaker.
+CONFIG ?=
+DATASET_ID = $(if $(CONFIG),$(DATASET)_$(CONFIG),$(if $(filter italic,$(DATASET)),italic_massive,$(DATASET)))
+CACHE_DIR ?=
 DATA_DIR ?=
 ARCHIVE ?=
 SUBMISSIONS ?=
@@ -37,7 +42,8 @@ help:
 	@echo "                on a cluster: EXECUTOR=slurm [JOBS=jobs queued at once] [SLURM_PARTITION=... SLURM_CPUS=2 SLURM_MEM_GB=8 SLURM_TIME=minutes SLURM_ACCOUNT=...]"
 	@echo "make validate   grade the graders: single-change variants of the reference (ASSIGNMENT=... JOBS=n)"
 	@echo "make test       run the kit's own tests"
-	@echo "make data       verify a dataset and cache its features (DATASET=gtzan DATA_DIR=... for a TA's copy)"
+	@echo "make data       verify a dataset and cache its features (DATASET=gtzan DATA_DIR=... for a TA's copy;"
+	@echo "                ASSIGNMENT=ex03_intent DATASET=italic CONFIG=massive|hard_speaker|hard_noisy DATA_DIR=... for ITALIC)"
 	@echo "make bench      timings, printed as ratios against a baseline measured in the same run"
 	@echo "make calibrate  the reference on 5 seeds -> proposed accuracy threshold (DATASET=gtzan DATA_DIR=... [WRITE=1])"
 	@echo "make class      a Moodle download + worksheet of N=300 students (examples, variants, hostile code, odd uploads)"
@@ -80,11 +86,12 @@ $(VENV)/.installed: requirements.lock constraints.txt pyproject.toml
 	@touch $@
 
 data: setup
-	$(KIT) data --dataset $(DATASET) $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") $(if $(ARCHIVE),--archive "$(ARCHIVE)")
+	$(KIT) data --assignment $(ASSIGNMENT) --dataset $(DATASET_ID) $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") \
+	  $(if $(ARCHIVE),--archive "$(ARCHIVE)") $(if $(CACHE_DIR),--cache-dir "$(CACHE_DIR)")
 
 # Only the options a TA set (and the executor's when it is not the default), so that the one
 # line `make grade` prints reads like the command it runs.
-GRADE_ARGS = --assignment $(ASSIGNMENT) --dataset $(DATASET) --jobs $(JOBS) \
+GRADE_ARGS = --assignment $(ASSIGNMENT) --dataset $(DATASET_ID) --jobs $(JOBS) \
 	$(if $(SUBMISSIONS),--submissions "$(SUBMISSIONS)") $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") \
 	$(if $(filter 1 yes true,$(FORCE)),--force) \
 	$(if $(WORKSHEET),--worksheet "$(WORKSHEET)") $(if $(GRADE_COLUMN),--grade-column "$(GRADE_COLUMN)") \
@@ -104,11 +111,10 @@ grade: setup
 validate: setup
 	$(KIT) validate --assignment $(ASSIGNMENT) --jobs $(JOBS)
 
-# pytest-xdist: one worker per core (at most 4), a group's tests (a module, or its tests of one
-# assignment) in one worker (tests/conftest.py).
+# pytest-xdist: one worker per core (at most 4), a module's tests in one worker (tests/conftest.py).
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 4 ? n : 4 )))
 # -rs: a skipped test says why (the Slurm tests need root and apt).
-PYTEST := $(PY) -m pytest -q -rs -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+PYTEST := $(PY) -m pytest -q -rs -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 test: setup
 	$(PYTEST)
@@ -121,7 +127,7 @@ bench: setup
 
 WRITE ?= 0
 calibrate: setup
-	$(KIT) calibrate --assignment $(ASSIGNMENT) --dataset $(DATASET) $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") \
+	$(KIT) calibrate --assignment $(ASSIGNMENT) --dataset $(DATASET_ID) $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") \
 	  $(if $(filter 1 yes true,$(WRITE)),--write)
 
 N ?= 300
@@ -148,7 +154,7 @@ skeletons: setup
 	$(KIT) skeletons
 
 release: setup
-	$(KIT) release --assignment $(ASSIGNMENT) --dataset $(DATASET) $(if $(DATA_DIR),--data-dir "$(DATA_DIR)")
+	$(KIT) release --assignment $(ASSIGNMENT) --dataset $(DATASET_ID) $(if $(DATA_DIR),--data-dir "$(DATA_DIR)")
 
 clean:
 	rm -rf build dist

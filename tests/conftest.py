@@ -11,11 +11,13 @@
   at JOBS=1 and 273 s at JOBS=2), which a suite of trainings pays throughout.
 - Modules run longest first (durations measured with `pytest --durations=0` on 2 cores), so
   that xdist does not end with one worker still grading the examples while the other is idle.
-  The Makefile passes ``--dist loadgroup``: a group's tests run in one worker, so its fixtures are
-  built once. A module is a group, except that a module's tests of one assignment (parametrized
-  over every assignment found: examples, otter, validate) are a group of their own, so that two
-  assignments' batches run on both cores at once. ``--no-loadscope-reorder``: without it xdist
-  reorders the groups by their number of tests.
+  The Makefile passes ``--dist loadfile``: a module's tests run in one worker, so its fixtures
+  (one examples batch per assignment, the otter zips) are built once. ``--dist loadgroup``, which
+  would let two assignments' batches of one module run on both cores, does not group anything
+  with pytest 9.2 and xdist 3.8 (xdist renames the node ids through ``item._nodeid``, which
+  pytest no longer reads): every test of a group built its fixtures again, and `make test` graded
+  each examples batch twice (22 min instead of about 14). ``--no-loadscope-reorder``: without it
+  xdist reorders the modules by their number of tests.
 - Before the workers start, the embedded corpus's features are cached once, as `make data`
   does, instead of both workers computing them at the same time on a fresh clone; beside
   them, on the other core, the sandboxes' numba cache is built (kit/sandbox/numba_cache.py)
@@ -26,9 +28,8 @@ from __future__ import annotations
 
 import os
 
-import pytest
-
 from kit.grading.config import assignments
+
 
 for _variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ[_variable] = "1"
@@ -43,15 +44,9 @@ LONGEST_FIRST = [
 ]
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups
 def pytest_collection_modifyitems(items):
     rank = {name: position for position, name in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
-    known = set(assignments())
-    for item in items:
-        params = getattr(getattr(item, "callspec", None), "params", {})
-        assignment = next((value for value in params.values() if isinstance(value, str) and value in known), None)
-        item.add_marker(pytest.mark.xdist_group(item.path.name + (f"[{assignment}]" if assignment else "")))
 
 
 def _own_share_of_the_cores(workerinput) -> None:

@@ -122,7 +122,9 @@ def test_the_whole_student_path_from_the_release_zips(release, tmp_path):
     _solution_as_student("ex01_features", home)
     paths = _run(["-c", "import json, sys; print(json.dumps([sys.prefix, *sys.path]))"], home, 60)
     prefix, *entries = json.loads(paths.stdout)
-    ours = [e for e in entries if Path(e or home).resolve().is_relative_to(REPO) and not Path(e).is_relative_to(prefix)]
+    # A relative entry (or a path hook such as an editable install's finder) is relative to the
+    # student's working folder; only the interpreter's own prefix may lie inside the repository.
+    ours = [e for e in entries if (home / e).resolve().is_relative_to(REPO) and not Path(e).is_relative_to(prefix)]
     assert not ours, f"the repository is on a student's sys.path: {ours}"
     checks = _run(["self_check.py"], home, 300)
     assert checks.returncode == 0 and " 0 failed" in checks.stdout, checks.stdout + checks.stderr

@@ -4,7 +4,7 @@ and the time to build the report.
 The class is ``make class``'s (kit/validate/classroom.py) for ex02, ``CLASS_N`` students; its
 working part (examples and variants: no hostile code, no broken upload) is graded from its Moodle
 download with JOBS = the machine's cores. The bound is one bare train+test of the reference
-(kit/bench/grading.py's BARE_RUN, median of ``BARE_RUNS``) per working submission, spread over the
+(autograder/ex02_cnn/bench_bare.py's script, median of ``BARE_RUNS``) per working submission, spread over the
 cores; the batch must reach ``THROUGHPUT_TARGET`` of it. Peak memory is the machine's (MemTotal -
 MemAvailable) above what it used before the batch; the report's build time is a rerun that grades
 nothing and rebuilds the grade sheet, reports, similarity and LMS files.
@@ -21,7 +21,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from kit.bench.grading import _timed, bare_train_and_test
+from kit.bench.grading import _baseline, _timed, bare_train_and_test
 from kit.grading.config import load_config
 from kit.processes import available_cores
 from kit.validate import classroom
@@ -73,7 +73,8 @@ def run() -> bool:
     with tempfile.TemporaryDirectory(prefix="kit-bench-class-") as tmp:
         tmp = Path(tmp)
         download, working = working_download(tmp)
-        bare = statistics.median(bare_train_and_test().wall for _ in range(BARE_RUNS))
+        config = load_config(ASSIGNMENT)
+        bare = statistics.median(bare_train_and_test(config, _baseline(config)).wall for _ in range(BARE_RUNS))
         command = [sys.executable, "-m", "kit", "grade", "--assignment", ASSIGNMENT, "--submissions", str(download),
                    "--jobs", str(cores), "--out", str(tmp / "out")]
         memory = PeakMemory()

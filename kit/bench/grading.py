@@ -1,9 +1,10 @@
 """Grading overhead: the sandboxed grader against a bare train-and-test run, and JOBS=1 vs JOBS=2.
 
-1. The reference solution graded on its own (`python -m kit grade --submission ...`) against
-   the same solution trained and tested directly on the same features, with the same epochs,
-   seed and batch size, threads and malloc settings, in one plain process. The ratio is the
-   price of the sandbox, the separate probes and the other checks.
+1. For every assignment with a ``bench_bare.py`` in its grader folder (ex02, ex03): the reference
+   solution graded on its own (`python -m kit grade --submission ...`) against the same solution
+   trained and tested directly on the same features, with the same epochs, seed and batch size,
+   threads and malloc settings, in one plain process (that module's ``bare_script``). The ratio
+   is the price of the sandbox, the separate probes and the other checks.
 2. Six example submissions graded with JOBS=1, with JOBS=2 (ratio = speed-up) and with
    EXECUTOR=local JOBS=1 (submitit's local executor: the price of one job per submission).
 
@@ -25,7 +26,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from kit.grading.config import REPO, load_config
+from kit.grading.config import REPO, assignments, load_config
 from kit.sandbox.runner import compute_settings
 
 OVERHEAD_TARGET = 1.3  # graded / bare train-and-test (issue: grading at the speed of training)
@@ -34,39 +35,6 @@ PARALLEL_TARGET = 1.3  # JOBS=1 / JOBS=2 on 2 cores (JOBS=1 already lends its id
 LOCAL_EXECUTOR_TARGET = 1.15  # EXECUTOR=local / JOBS=1: the price of a submitit job per submission
 # Examples for the batch timings: full marks, nothing implemented, and bugs in each part.
 BATCH_EXAMPLES = ("reference", "skeleton", "float_labels", "hardwired_646", "no_restore", "one_split_for_all")
-
-# The accuracy probe's training, without the kit: the same loaders (all clips in memory, in
-# file-name order; only training shuffles, with a generator seeded like the probe's), the same
-# seeding before the model is built, the same epochs. The bench checks that both stop at the
-# same epoch, so the two runs did the same work.
-BARE_RUN = """
-import random, sys
-from pathlib import Path
-import numpy as np, torch
-from torch.utils.data import DataLoader, TensorDataset
-sys.path[:0] = [{solution!r}]
-from my_cnn_system_student import MyCNNSystem
-from training_student import train, test
-
-def split(name):
-    files = sorted(Path({features!r}, name).glob("*.npz"))
-    items = [np.load(f, allow_pickle=False) for f in files]
-    return TensorDataset(torch.stack([torch.from_numpy(np.asarray(i["features"], dtype=np.float32)) for i in items]),
-                         torch.tensor([int(i["label"]) for i in items], dtype=torch.int64))
-
-torch.set_num_threads(1)
-generator = torch.Generator()
-generator.manual_seed({seed})
-train_loader = DataLoader(split("training"), batch_size={batch_size}, shuffle=True, generator=generator)
-val_loader = DataLoader(split("validation"), batch_size={batch_size})
-test_loader = DataLoader(split("testing"), batch_size={batch_size})
-x, _ = next(iter(val_loader))  # before seeding: starting a loader draws from torch's global generator
-random.seed({seed}); np.random.seed({seed}); torch.manual_seed({seed})
-model = MyCNNSystem(n_frames=x.shape[1], n_mels=x.shape[2])
-history = train(model, train_loader, val_loader, max_epochs={max_epochs})
-print("bare: stopped at epoch", history["stop_epoch"], "test accuracy", test(model, test_loader))
-"""
-
 
 def _busy_cpu_seconds() -> float:
     """CPU seconds the whole machine has spent busy (user, nice, system, irq), from /proc/stat.
@@ -94,46 +62,53 @@ def _timed(command: list[str], **env: str) -> Timed:
     return Timed(time.perf_counter() - started, _busy_cpu_seconds() - cpu, process.stdout)
 
 
-def _stop_epoch(results_json: Path) -> int | None:
-    tests = json.loads(results_json.read_text())["tests"]
-    accuracy = next(t for t in tests if t["number"] == "4.4")
-    return next(iter(accuracy.get("extra_data", {}).get("figures", [])), {}).get("stop_epoch")
+def _baseline(config):
+    """The assignment's ``bench_bare.py`` (``bare_script``, ``graded_work``), or None when it has none."""
+    import importlib.util
+
+    path = config.folder / "bench_bare.py"
+    if not path.is_file():
+        return None
+    spec = importlib.util.spec_from_file_location(f"bench_bare_{config.id}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def bare_train_and_test() -> Timed:
-    """The reference trained and tested on the embedded features in one plain process (BARE_RUN)."""
-    from kit.data.cache import prepare_dataset
-
-    settings = load_config("ex02_cnn").settings["accuracy"]
-    features = prepare_dataset("embedded", progress=False)
-    script = BARE_RUN.format(solution=str(load_config("ex02_cnn").reference_folder), features=str(features.root),
-                             seed=settings["seed"], batch_size=settings["batch_size"],
-                             max_epochs=settings["max_epochs"])
-    return _timed([sys.executable, "-c", script], **compute_settings(threads=1))
+def bare_train_and_test(config, baseline) -> Timed:
+    """The reference trained and tested on the embedded data in one plain process (the assignment's script)."""
+    return _timed([sys.executable, "-c", baseline.bare_script(config)], **compute_settings(threads=1))
 
 
-def bench_overhead(tmp: Path) -> bool:
+def _work(stdout: str) -> str:
+    return next((line.split("work:", 1)[1].strip() for line in reversed(stdout.splitlines()) if line.startswith("work:")),
+                "(no work line)")
+
+
+def bench_overhead(tmp: Path, assignment: str) -> bool:
     """Graded against bare, in PAIRS paired runs (bare then graded), medians compared."""
-    solution = load_config("ex02_cnn").reference_folder
+    config = load_config(assignment)
+    baseline = _baseline(config)
     bare, graded = [], []
     for _ in range(PAIRS):
-        bare.append(bare_train_and_test())
-        graded.append(_timed([sys.executable, "-m", "kit", "grade", "--assignment", "ex02_cnn", "--submission", str(solution),
-                              "--results-json", str(tmp / "reference.json")]))
-    bare_epoch = int(bare[-1].stdout.split("stopped at epoch")[1].split()[0])
-    graded_epoch = _stop_epoch(tmp / "reference.json")
+        bare.append(bare_train_and_test(config, baseline))
+        graded.append(_timed([sys.executable, "-m", "kit", "grade", "--assignment", assignment, "--submission",
+                              str(config.reference_folder), "--results-json", str(tmp / "reference.json")]))
+    results = json.loads((tmp / "reference.json").read_text())
+    bare_work, graded_work = _work(bare[-1].stdout), baseline.graded_work(results)
+    full = sum(test["max_score"] for test in results["tests"])
     wall = (statistics.median(r.wall for r in bare), statistics.median(r.wall for r in graded))
     cpu = (statistics.median(r.cpu for r in bare), statistics.median(r.cpu for r in graded))
-    print(f"reference, bare train+test in one process: {wall[0]:6.1f} s wall, {cpu[0]:6.1f} s CPU "
-          f"(median of {PAIRS}; {bare[-1].stdout.strip().splitlines()[-1]})")
-    print(f"reference, graded in the sandbox:          {wall[1]:6.1f} s wall, {cpu[1]:6.1f} s CPU "
-          f"(median of {PAIRS}; training stopped at epoch {graded_epoch})")
-    same_work = bare_epoch == graded_epoch
+    print(f"{assignment} reference, bare train+test in one process: {wall[0]:6.1f} s wall, {cpu[0]:6.1f} s CPU "
+          f"(median of {PAIRS}; {bare_work})")
+    print(f"{assignment} reference, graded in the sandbox:          {wall[1]:6.1f} s wall, {cpu[1]:6.1f} s CPU "
+          f"(median of {PAIRS}; {graded_work}; {results['score']:g} / {full:g} points)")
+    same_work = bare_work == graded_work
     if not same_work:
-        print(f"FAIL: the bare run stopped at epoch {bare_epoch}, the graded one at {graded_epoch}: "
-              "they did not do the same training, so the ratio means nothing")
-    ok = same_work and wall[1] / wall[0] <= OVERHEAD_TARGET
-    print(f"ratio graded / bare: {wall[1] / wall[0]:.2f}x wall -> {'PASS' if ok else 'FAIL'} "
+        print(f"FAIL: the bare run did '{bare_work}', the graded one '{graded_work}': they did not do the same "
+              "training, so the ratio means nothing")
+    ok = same_work and results["score"] == full and wall[1] / wall[0] <= OVERHEAD_TARGET
+    print(f"{assignment} ratio graded / bare: {wall[1] / wall[0]:.2f}x wall -> {'PASS' if ok else 'FAIL'} "
           f"(target <= {OVERHEAD_TARGET:g}x); {cpu[1] / cpu[0]:.2f}x CPU (not a target: with a core "
           "to spare the accuracy probe runs beside the others)")
     return ok
@@ -176,6 +151,9 @@ def bench_batches(tmp: Path) -> bool:
 def run() -> bool:
     with tempfile.TemporaryDirectory(prefix="kit-bench-grading-") as tmp:
         tmp = Path(tmp)
-        overhead_ok = bench_overhead(tmp)
+        overhead_ok = True
+        for assignment in assignments():  # every assignment whose grader folder has a bench_bare.py
+            if _baseline(load_config(assignment)) is not None:
+                overhead_ok = bench_overhead(tmp, assignment) and overhead_ok
         parallel_ok = bench_batches(tmp)
     return overhead_ok and parallel_ok

@@ -26,6 +26,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from kit.data.features import FeatureParams
 from kit.data.manifest import SPLIT_FOLDERS, Manifest, ManifestError, load_manifest, manifest_digest
@@ -53,6 +54,10 @@ class DatasetSpec:
     manifest: Path
     folder: Path | None  # None: the TA passes the folder (DATA_DIR)
     fix: str  # what to do when verification fails
+    # A copy in the dataset's own layout rather than a manifest's (the real ITALIC): DATA_DIR and the
+    # cache root -> the manifest and the kit folder it describes (``manifest`` is then its published facts).
+    importer: Callable[[Path, Path, bool], tuple[Manifest, Path]] | None = None
+    labels: Callable[[], list[str]] | None = None  # an importer's class names, in class-id order
 
 
 DATASETS: dict[str, DatasetSpec] = {
@@ -95,10 +100,33 @@ def _discovered() -> dict[str, DatasetSpec]:
 DATASETS.update(_discovered())
 
 
+def _italic_specs() -> dict[str, DatasetSpec]:
+    """The real ITALIC, one dataset per configuration (``make data DATASET=italic CONFIG=hard_speaker``
+    is ``italic_hard_speaker``): each is graded and calibrated on its own."""
+    # Nothing is read here: this module is imported where the published facts are not shipped
+    # (the otter autograder zip), so the facts are read when an ITALIC dataset is used.
+    from kit.data import italic
+
+    fix = ("pass the folder of your ITALIC copy, e.g. `make data ASSIGNMENT=ex03_intent DATASET=italic "
+           "CONFIG=massive DATA_DIR=/path/to/ITALIC` (kit/data/italic.py lists the layouts it reads)")
+    return {
+        f"italic_{config}": DatasetSpec(
+            italic.FACTS_PATH, None, fix,
+            importer=lambda data_dir, cache_root, progress, config=config: italic.import_italic(
+                data_dir, config, cache_root, progress),
+            labels=lambda: italic.load_facts().intents)
+        for config in italic.CONFIGS
+    }
+
+
+DATASETS.update(_italic_specs())
+
+
 def class_names(dataset: str) -> list[str]:
     """The dataset's class names in class-id order: its manifest's ``labels`` (the engine keeps no list
     of its own: speech/music for the music/speech datasets, intents for the ITALIC ones)."""
-    return list(load_manifest(DATASETS[dataset].manifest).dataset.labels)
+    spec = DATASETS[dataset]
+    return list(spec.labels()) if spec.labels else list(load_manifest(spec.manifest).dataset.labels)
 
 
 @dataclass(frozen=True)
@@ -162,7 +190,7 @@ def prepare_dataset(
 ) -> FeatureSet:
     """Verify a dataset and return its cached features (``params``: the course's log-mel at the
     manifest's nominal duration); raises DatasetError with the report."""
-    manifest, data_dir, fix = _locate(dataset, data_dir)
+    manifest, data_dir, fix = _locate(dataset, data_dir, Path(cache_root), progress)
     return prepare_manifest(
         manifest, data_dir, archive=archive, cache_root=Path(cache_root), progress=progress, fix=fix, params=params
     )
@@ -176,15 +204,26 @@ def verified_dataset(
     progress: bool = True,
 ) -> Verification:
     """Verify a dataset without computing features (for those who need its audio only)."""
-    manifest, data_dir, fix = _locate(dataset, data_dir)
+    manifest, data_dir, fix = _locate(dataset, data_dir, Path(cache_root), progress)
     return _verify(manifest, data_dir, None, Path(cache_root), progress, fix)
 
 
-def _locate(dataset: str, data_dir: Path | None) -> tuple[Manifest, Path, str]:
+def _locate(dataset: str, data_dir: Path | None, cache_root: Path = DEFAULT_CACHE,
+            progress: bool = False) -> tuple[Manifest, Path, str]:
     """The dataset's manifest, its folder and what to do when it fails verification."""
     spec = DATASETS.get(dataset)
     if spec is None:
-        raise DatasetError(f"unknown dataset {dataset!r}: use one of {', '.join(DATASETS)}")
+        configs = sorted(name for name, other in DATASETS.items() if name.startswith(f"{dataset}_") and other.importer)
+        hint = f" (a configuration of it: {', '.join(configs)}; with make: CONFIG=...)" if configs else ""
+        raise DatasetError(f"unknown dataset {dataset!r}{hint}: use one of {', '.join(DATASETS)}")
+    if spec.importer is not None:
+        if data_dir is None:
+            raise DatasetError(f"the {dataset} dataset is not part of the kit: {spec.fix}")
+        try:
+            manifest, folder = spec.importer(Path(data_dir), cache_root, progress)
+        except ManifestError as error:  # the copy does not match what is published: the report
+            raise DatasetError(str(error)) from None
+        return manifest, folder, spec.fix
     if not spec.manifest.exists() and dataset == "embedded":
         raise DatasetError(f"the embedded corpus manifest {spec.manifest} does not exist: run `make corpus`")
     try:

@@ -113,6 +113,11 @@ def run(args: argparse.Namespace) -> int:
     if args.dataset not in config.datasets:
         known = ", ".join(config.datasets)
         raise SystemExit(f"no threshold configured for DATASET={args.dataset} (known: {known})")
+    thresholds = config.settings.get("accuracy", {}).get("threshold")
+    if isinstance(thresholds, dict) and args.dataset not in thresholds:
+        raise SystemExit(f"{config.id} has no accuracy threshold for DATASET={args.dataset} yet: measure the reference "
+                         f"on your copy and write one with `make calibrate ASSIGNMENT={config.id} "
+                         f"DATASET={args.dataset} DATA_DIR=... WRITE=1` (about 5 trainings), then grade")
     # Only matters without bubblewrap (as root): lock what student code must not read.
     isolation.protect([REPO / "autograder", REPO / "solutions", REPO / "build", REPO / "data_manifests",
                        REPO / "kit", *(p for p in (args.submissions, args.features, args.data_dir) if p)])
