@@ -57,3 +57,32 @@ def test_a_file_level_problem_that_costs_several_checks_heads_the_feedback(tmp_p
     assert text.index(summary) < text.index("## 3.1") and "cost 1 checks" not in text
     page = write_student_pages(tmp_path, "kim", document, title="Lab", max_grade=100)["feedback.html"].decode()
     assert summary in page
+
+
+def test_the_report_sums_each_attached_table_over_the_class(tmp_path):
+    from kit.grading.config import load_config
+    from kit.grading.html import write_report_html
+    from kit.grading.report import Summary, write_report
+
+    def student(rows, columns=None):
+        table = dict(DOCUMENT["tests"][0]["extra_data"]["tables"][0], rows=rows)
+        if columns:
+            table["columns"] = columns
+        return dict(DOCUMENT, tests=[dict(DOCUMENT["tests"][0], extra_data={"tables": [table]})])
+
+    first = [["alarm_set", 9, 1, 0], ["play_music", 2, 8, 0], ["weather_query", 0, 1, 11]]
+    second = [["alarm_set", 1, 2, 3], ["play_music", 4, 5, 6], ["weather_query", 7, 8, 9]]
+    documents = {"ana": student(first), "bo": student(second),
+                 "cy": student(first, columns=["said a", "said b", "said c"]),  # another set of classes
+                 "di": dict(DOCUMENT, tests=[dict(DOCUMENT["tests"][0], extra_data={})])}  # nothing attached
+    summary = Summary(config=load_config("ex03_intent"), documents=documents)
+    [table] = summary.class_tables()
+    assert table["rows"] == [["alarm_set", 10, 3, 3], ["play_music", 6, 13, 6], ["weather_query", 7, 9, 20]]
+    assert (table["students"], table["skipped"]) == (2, 1)
+    write_report(tmp_path / "report.md", summary)
+    markdown = (tmp_path / "report.md").read_text()
+    assert "## 4.4 accuracy: confusion, summed over 2 submissions" in markdown
+    assert "| weather_query | 7 | 9 | 20 |" in markdown and "1 submission(s) with other rows" in markdown
+    write_report_html(tmp_path / "report.html", summary)
+    page = (tmp_path / "report.html").read_text()
+    assert "<th>weather_query</th><td class=\"num\">7</td><td class=\"num\">9</td><td class=\"num\">20</td>" in page

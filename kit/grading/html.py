@@ -114,5 +114,5 @@ def write_report_html(path: Path, summary: Summary) -> None:
         histogram_png=_b64(pictures.score_histogram([row["score"] for row in students], top)),
         pass_rate_png=_b64(pictures.pass_rates([(r["test"][:48], r["passed"] / r["graded"]) for r in rates])),
         times_png=_b64(pictures.grading_times([(row["submission"], row["seconds"]) for row in students])),
-        pass_rates=rates, pairs=summary.pairs[:TOP_PAIRS], students=students)
+        pass_rates=rates, class_tables=summary.class_tables(), pairs=summary.pairs[:TOP_PAIRS], students=students)
     atomic_write_text(path, page)

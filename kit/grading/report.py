@@ -65,6 +65,30 @@ class Summary:
                 row["passed"] += test["score"] >= test["max_score"]
         return list(rows.values())
 
+    def class_tables(self) -> list[dict]:
+        """The tables graders attached (an N x N confusion matrix), summed cell by cell over the class:
+        {"test", "title", "columns", "rows", "students"} per test and title. Only tables whose rows are a
+        name followed by numbers, with the columns of the first student's, are summed; a table that
+        differs (another set of classes) is left out and counted in ``skipped``."""
+        summed: dict[tuple[str, str], dict] = {}
+        for document in self.documents.values():
+            for test in document["tests"]:
+                for table in (test.get("extra_data") or {}).get("tables") or []:
+                    rows = table.get("rows") if isinstance(table, dict) else None
+                    if not _numeric_rows(rows):
+                        continue
+                    key = (label_of(test), str(table.get("title", "")))
+                    entry = summed.setdefault(key, {"test": key[0], "title": key[1], "columns": table.get("columns"),
+                                                    "rows": [[row[0], *[0] * (len(row) - 1)] for row in rows],
+                                                    "students": 0, "skipped": 0})
+                    if table.get("columns") != entry["columns"] or [r[0] for r in rows] != [r[0] for r in entry["rows"]]:
+                        entry["skipped"] += 1
+                        continue
+                    entry["students"] += 1
+                    for total, row in zip(entry["rows"], rows):
+                        total[1:] = [a + b for a, b in zip(total[1:], row[1:])]
+        return list(summed.values())
+
     def timeouts(self) -> list[tuple[str, list[str]]]:
         return [(name, [t["number"] for t in d["tests"] if "timeout" in t.get("tags", [])])
                 for name, d in sorted(self.documents.items())
@@ -79,6 +103,12 @@ class Summary:
                          "grade": f"{lms_grade(document['score'], max_total(document), self.max_grade):.2f}",
                          "seconds": document.get("execution_time", 0.0), "problems": problems})
         return rows
+
+
+def _numeric_rows(rows) -> bool:
+    return isinstance(rows, list) and bool(rows) and all(
+        isinstance(row, list) and len(row) == len(rows[0]) and len(row) > 1
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in row[1:]) for row in rows)
 
 
 def write_report(path: Path, summary: Summary) -> None:
@@ -98,6 +128,14 @@ def write_report(path: Path, summary: Summary) -> None:
         lines += ["", "| submission | score | grade | seconds | intake problems |", "|---|---|---|---|---|"]
         lines += [f"| {r['submission']} | {r['score']:g} / {r['max_score']:g} | {r['grade']} | {r['seconds']:.0f} | "
                   f"{r['problems']} |" for r in summary.students()]
+        lines.append("")
+    for table in summary.class_tables():
+        lines += [f"## {table['test']}: {table['title']}, summed over {table['students']} submissions", ""]
+        lines += ["| | " + " | ".join(map(str, table["columns"] or [])) + " |",
+                  "|---|" + "---|" * (len(table["rows"][0]) - 1)]
+        lines += ["| " + " | ".join(f"{v:g}" if not isinstance(v, str) else v for v in row) + " |" for row in table["rows"]]
+        if table["skipped"]:
+            lines.append(f"\n({table['skipped']} submission(s) with other rows or columns are not in this sum.)")
         lines.append("")
     if summary.timeouts():
         lines += ["## Timeouts", ""] + [f"- {name}: {', '.join(tests)}" for name, tests in summary.timeouts()] + [""]
