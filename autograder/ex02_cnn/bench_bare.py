@@ -11,6 +11,7 @@ from __future__ import annotations
 
 SCRIPT = """
 import random, sys
+from pathlib import Path
 import numpy as np, torch
 from torch.utils.data import DataLoader, TensorDataset
 sys.path[:0] = [{solution!r}]
