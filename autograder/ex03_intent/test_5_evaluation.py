@@ -132,7 +132,12 @@ def test_evaluate(metrics):
     if got is None:
         fail("your training file has no evaluate function")
     if "error" in got:
-        fail(f"evaluate(model, loader, 4) raised {got['error']}")
+        # The probe ran evaluate() again with correct metric functions when one of the student's
+        # raised on these examples: a crash of theirs is charged by 5.1 to 5.3, not here again.
+        retried = metrics.get("evaluate_with_correct_metrics")
+        if retried is None or "error" in retried:
+            fail(f"evaluate(model, loader, 4) raised {got['error']}")
+        got = retried
     modes = metrics.get("evaluate_modes") or []
     if any(training for training, _ in modes):
         fail("evaluate() ran the model in train mode: call model.eval() first")
