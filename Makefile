@@ -8,10 +8,10 @@ KIT := $(PY) -m kit
 
 ASSIGNMENT ?= ex02_cnn
 DATASET ?= embedded
-# A dataset with configurations (the real ITALIC: CONFIG=massive|hard_speaker|hard_noisy, default
-# massive) is one dataset per configuration for the kit: DATASET=italic CONFIG=hard_speaker is italic_hard_speaker.
+# A dataset with configurations (the real ITALIC: CONFIG=massive|hard_speaker|hard_noisy; without CONFIG the kit takes the
+# importer's first, massive) is one dataset per configuration: DATASET=italic CONFIG=hard_speaker is italic_hard_speaker.
 CONFIG ?=
-DATASET_ID = $(if $(CONFIG),$(DATASET)_$(CONFIG),$(if $(filter italic,$(DATASET)),italic_massive,$(DATASET)))
+DATASET_ID = $(if $(CONFIG),$(DATASET)_$(CONFIG),$(DATASET))
 CACHE_DIR ?=
 DATA_DIR ?=
 ARCHIVE ?=

@@ -1,4 +1,4 @@
-"""The real ITALIC on a TA's disk (kit/data/italic.py): both layouts, each configuration, every
+"""The real ITALIC on a TA's disk (data_manifests/importers/italic.py): both layouts, each configuration, every
 mismatch reported by name, and the grading split drawn from voices no student split has.
 
 The trees are small fakes in ITALIC's layouts that these tests write (the real ITALIC is gated
@@ -19,9 +19,11 @@ import numpy as np
 import pytest
 import soundfile
 
-from kit.data import italic
-from kit.data.cache import DATASETS, DatasetError, class_names, prepare_dataset
+from kit.data import cache
+from kit.data.cache import DATASETS, DatasetError, class_names, importer, prepare_dataset, resolve_dataset
 from kit.paths import REPO
+
+italic = importer("italic")  # data_manifests/importers/italic.py
 
 INTENTS = ["alarm_set", "play_music", "weather_query"]
 # ITALIC split -> speakers; hard_speaker's splits share no speaker (as the published configuration).
@@ -122,7 +124,7 @@ def test_each_layout_becomes_the_same_kit_dataset(layout, tmp_path):
     else:
         records = write_saved(copy / config, config, embed=layout == "saved_embedded",
                               extracted=tmp_path / "hub-cache" / "extracted")
-    manifest, folder = italic.import_italic(copy, config, tmp_path / "cache", progress=False, facts=facts)
+    manifest, folder = italic.import_dataset(copy, config, tmp_path / "cache", progress=False, facts=facts)
 
     assert manifest.dataset.labels == INTENTS
     expected = _expected_splits(records, facts)
@@ -144,7 +146,7 @@ def test_the_counts_published_for_massive_are_checked_and_named(tmp_path):
     published = italic.load_facts()
     facts = published.model_copy(update={"intents": INTENTS})
     with pytest.raises(italic.ItalicError) as raised:
-        italic.import_italic(copy, "massive", tmp_path / "cache", progress=False, facts=facts)
+        italic.import_dataset(copy, "massive", tmp_path / "cache", progress=False, facts=facts)
     report = str(raised.value)
     n = {split: len(speakers) * len(INTENTS) * PER_SPEAKER_AND_INTENT for split, speakers in SPEAKERS.items()}
     for split, expected in published.configs["massive"].items():
@@ -164,7 +166,7 @@ def test_every_difference_is_reported_by_name(tmp_path):
     (copy / f"{config}_test.json").write_text("\n".join([json.dumps(odd), *test_lines[1:]]) + "\n")
     (copy / f"{config}_validation.json").unlink()
     with pytest.raises(italic.ItalicError) as raised:
-        italic.import_italic(copy, config, tmp_path / "cache", progress=False, facts=_facts(config, None))
+        italic.import_dataset(copy, config, tmp_path / "cache", progress=False, facts=_facts(config, None))
     report = str(raised.value)
     assert f"recordings/{gone}.wav" in report
     assert "intent 'make_coffee' (1 utterances)" in report
@@ -175,7 +177,7 @@ def test_a_copy_of_another_configuration_is_named(tmp_path):
     copy = tmp_path / "saved"
     write_saved(copy, "massive", embed=True)
     with pytest.raises(italic.ItalicError, match="expected configuration hard_speaker; found massive"):
-        italic.import_italic(copy, "hard_speaker", tmp_path / "cache", progress=False,
+        italic.import_dataset(copy, "hard_speaker", tmp_path / "cache", progress=False,
                              facts=_facts("hard_speaker", None))
 
 
@@ -184,7 +186,7 @@ def test_hub_cache_files_that_are_gone_are_missing_not_skipped(tmp_path):
     records = write_saved(copy, "hard_speaker", embed=False, extracted=extracted)
     (extracted / f"{records[0]['id']}.wav").unlink()
     with pytest.raises(italic.ItalicError, match=f"missing .*{records[0]['id']}.wav"):
-        italic.import_italic(copy, "hard_speaker", tmp_path / "cache", progress=False,
+        italic.import_dataset(copy, "hard_speaker", tmp_path / "cache", progress=False,
                              facts=_facts("hard_speaker", None))
 
 
@@ -231,3 +233,25 @@ def test_the_configurations_are_datasets_of_their_own():
         prepare_dataset("italic")  # the family name alone asks for a configuration
     with pytest.raises(DatasetError, match="DATA_DIR"):
         prepare_dataset("italic_massive")
+    # What every CLI does with --dataset (make passes DATASET=italic without CONFIG through): its first configuration.
+    assert resolve_dataset("italic") == "italic_massive"
+    assert resolve_dataset("italic_hard_noisy") == "italic_hard_noisy" and resolve_dataset("gtzan") == "gtzan"
+
+
+def test_a_new_importer_is_a_file_in_data_manifests_not_a_change_in_the_kit(tmp_path, monkeypatch):
+    (tmp_path / "toy.py").write_text(
+        "from pathlib import Path\n"
+        "CONFIGS = ('small', 'large')\n"
+        "FACTS_PATH = Path(__file__)\n"
+        "DATA_DIR_HINT = 'pass the folder of your toy copy'\n"
+        "def class_names():\n    return ['yes', 'no']\n"
+        "def import_dataset(data_dir, config, cache_root, progress=True):\n"
+        "    raise RuntimeError(f'toy {config} from {data_dir}')\n")
+    (tmp_path / "_helpers.py").write_text("raise ImportError('a private module is not an importer')\n")
+    monkeypatch.setattr(cache, "IMPORTERS", tmp_path)
+    specs = cache._imported_specs()
+    assert sorted(specs) == ["toy_large", "toy_small"]
+    assert specs["toy_small"].labels() == ["yes", "no"] and specs["toy_small"].fix == "pass the folder of your toy copy"
+    with pytest.raises(RuntimeError, match=f"toy large from {tmp_path}"):
+        specs["toy_large"].importer(tmp_path, tmp_path / "cache", False)
+    assert resolve_dataset("toy") == "toy_small"

@@ -16,13 +16,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from kit.data.cache import DATASETS, DEFAULT_CACHE, DatasetError, prepare_dataset
+from kit.data.cache import DATASETS, DEFAULT_CACHE, DatasetError, prepare_dataset, resolve_dataset
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dataset", choices=sorted(DATASETS), default="embedded",
+    parser.add_argument("--dataset", choices=sorted(DATASETS), default="embedded", type=resolve_dataset,
                         help="embedded: the kit's own corpus; gtzan: a TA's GTZAN music_speech copy; "
-                             "italic_massive / italic_hard_speaker / italic_hard_noisy: a TA's ITALIC copy")
+                             "<importer>_<config>: a copy read by data_manifests/importers/<importer>.py "
+                             "(the importer's name alone: its first configuration)")
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="the dataset folder (required for a TA's copy: music_speech/, the ITALIC release...)")
     parser.add_argument("--archive", type=Path, default=None,

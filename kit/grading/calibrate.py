@@ -21,7 +21,7 @@ from pathlib import Path
 from kit.grading.cli import data_view
 from kit.grading.config import REPO, AssignmentConfig, load_config
 from kit.grading.pytest_plugin import GradingContext
-from kit.grading.config import add_assignment_argument
+from kit.grading.config import add_assignment_argument, dataset_name
 
 SEEDS = (1, 2, 3, 4, 5)
 MARGIN = 0.05
@@ -30,7 +30,7 @@ HOOK = "heldout_accuracy.py"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_assignment_argument(parser)
-    parser.add_argument("--dataset", default="embedded")
+    parser.add_argument("--dataset", default="embedded", type=dataset_name)
     parser.add_argument("--data-dir", type=Path, help="the TA's copy of the dataset")
     parser.add_argument("--margin", type=float, default=MARGIN, help="threshold = lowest accuracy - margin")
     parser.add_argument("--write", action="store_true", help="write the threshold into config.toml")

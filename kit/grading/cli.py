@@ -23,7 +23,7 @@ from kit.grading.heldout import build_view
 from kit.lms import moodle
 from kit.lms.downloads import open_download
 from kit.sandbox import isolation
-from kit.grading.config import add_assignment_argument
+from kit.grading.config import add_assignment_argument, dataset_name
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,7 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="folder of submissions, or an LMS's download-all zip (default: the bundled examples)")
     parser.add_argument("--submission", type=Path, help="grade this one folder or zip only")
     parser.add_argument("--results-json", type=Path, help="with --submission: where to write results.json")
-    parser.add_argument("--dataset", default="embedded", help="embedded (default) or gtzan")
+    parser.add_argument("--dataset", default="embedded", type=dataset_name,
+                        help="embedded (default), gtzan or a configuration of an importer (`python -m kit data -h`)")
     parser.add_argument("--data-dir", type=Path, help="the TA's copy of the dataset (DATASET=gtzan)")
     parser.add_argument("--features", type=Path,
                         help="a labelled feature folder to grade on instead of the verified cache "

@@ -198,6 +198,13 @@ def add_assignment_argument(parser) -> None:
                         help="the assignment: " + ", ".join(assignments()) + " (autograder/<id>/config.toml)")
 
 
+def dataset_name(name: str) -> str:
+    """``--dataset``'s type in every CLI: an importer's name alone (DATASET=italic) is its first configuration."""
+    from kit.data.cache import resolve_dataset  # the data layer loads its importers: only when a CLI runs
+
+    return resolve_dataset(name)
+
+
 @lru_cache(maxsize=None)
 def load_config(assignment: str) -> AssignmentConfig:
     path = AUTOGRADER / assignment / "config.toml"

@@ -14,7 +14,7 @@ import argparse
 from pathlib import Path
 
 from kit.release.student import REPO, ReleaseError
-from kit.grading.config import add_assignment_argument
+from kit.grading.config import add_assignment_argument, dataset_name
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,6 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dataset",
         default="embedded",
+        type=dataset_name,
         help="dataset whose manifest ships to students and whose features ship in the "
         "autograder (default: %(default)s)",
     )

@@ -1,5 +1,8 @@
 """The real ITALIC on a TA's disk, as a dataset of the kit (``make data DATASET=italic CONFIG=...``).
 
+An importer of the data layer (kit/data/cache.py loads every ``data_manifests/importers/*.py``):
+``CONFIGS`` become the datasets ``italic_<config>``, each read by ``import_dataset``.
+
 ITALIC (Koudounas et al., 2023; Zenodo record 8040649, ``RiTA-nlp/ITALIC`` on the Hub) comes in
 two layouts, both accepted for each configuration (``massive``, ``hard_speaker``, ``hard_noisy``):
 
@@ -36,11 +39,14 @@ from typing import Iterator
 from pydantic import BaseModel, ConfigDict, Field
 
 from kit.data.manifest import SPLIT_FOLDERS, Manifest, ManifestError, parse_manifest
-from kit.files import atomic_write_bytes, atomic_write_text
+from kit.files import atomic_write_bytes, atomic_write_text, read_json_object
 from kit.paths import REPO
 
 FACTS_PATH = REPO / "data_manifests" / "published" / "italic.json"
 CONFIGS = ("massive", "hard_speaker", "hard_noisy")  # the published configurations (the facts' keys)
+DATA_DIR_HINT = ("pass the folder of your ITALIC copy, e.g. `make data ASSIGNMENT=ex03_intent DATASET=italic "
+                 "CONFIG=massive DATA_DIR=/path/to/ITALIC` (data_manifests/importers/italic.py lists the layouts "
+                 "it reads)")
 ITALIC_SPLITS = ("train", "validation", "test")
 # ITALIC's split -> the kit's (the test split is divided into test and holdout by speaker).
 KIT_SPLIT = {"train": "train", "validation": "val", "test": "test"}
@@ -78,6 +84,12 @@ class Facts(_Strict):
 
 def load_facts(path: Path = FACTS_PATH) -> Facts:
     return Facts.model_validate_json(path.read_text(encoding="utf-8"))
+
+
+def class_names() -> list[str]:
+    """The 60 intents in class-id order (the published facts are read only when asked: the otter
+    autograder zip does not ship them)."""
+    return load_facts().intents
 
 
 class ItalicError(ManifestError):
@@ -312,8 +324,8 @@ def _copy_key(data_dir: Path, config: str, root: Path, facts: Facts) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def import_italic(data_dir: Path, config: str, cache_root: Path, progress: bool = True,
-                  facts: Facts | None = None) -> tuple[Manifest, Path]:
+def import_dataset(data_dir: Path, config: str, cache_root: Path, progress: bool = True,
+                   facts: Facts | None = None) -> tuple[Manifest, Path]:
     """Read, check and lay out a TA's copy of one configuration; returns the manifest and its folder
     (``facts``: the published facts, data_manifests/published/italic.json unless given)."""
     facts = facts or load_facts()
@@ -333,7 +345,7 @@ def import_italic(data_dir: Path, config: str, cache_root: Path, progress: bool 
     root = zenodo if zenodo is not None else saved
     key = _copy_key(data_dir, config, root, facts)
     folder = Path(cache_root) / "datasets" / f"italic_{config}-{key[:16]}"
-    done = _read_json(folder / IMPORTED)
+    done = read_json_object(folder / IMPORTED)
     if done is not None and done.get("key") == key and (folder / "manifest.json").is_file():
         return parse_manifest(json.loads((folder / "manifest.json").read_text(encoding="utf-8"))), folder
 
@@ -408,14 +420,6 @@ def _lay_out(utterances, held, facts, config, folder: Path, progress: bool) -> M
     }, f"ITALIC {config}")
     atomic_write_text(folder / "manifest.json", manifest.model_dump_json(indent=1))
     return manifest
-
-
-def _read_json(path: Path) -> dict | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def _report(problems: list[str], data_dir: Path, config: str, folder: Path) -> str:
