@@ -123,7 +123,7 @@ test-fast: setup
 	$(PYTEST) -m "not slow and not otter"
 
 bench: setup
-	$(PY) -m kit bench
+	$(PY) -m kit bench --assignment $(ASSIGNMENT)
 
 WRITE ?= 0
 calibrate: setup

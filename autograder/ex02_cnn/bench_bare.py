@@ -8,6 +8,8 @@ both runs (the epoch early stopping stopped at) must agree, so that the two did 
 
 from __future__ import annotations
 
+# Examples for the batch timings (`make bench`): full marks, nothing implemented, and bugs in each part.
+BATCH_EXAMPLES = ("reference", "skeleton", "float_labels", "hardwired_646", "no_restore", "one_split_for_all")
 
 SCRIPT = """
 import random, sys

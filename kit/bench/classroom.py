@@ -1,10 +1,10 @@
 """A class graded as a TA grades it: throughput against the reference's bare train+test, peak memory,
 and the time to build the report.
 
-The class is ``make class``'s (kit/validate/classroom.py) for ex02, ``CLASS_N`` students; its
+The class is ``make class``'s (kit/validate/classroom.py) for the benched assignment, ``CLASS_N`` students; its
 working part (examples and variants: no hostile code, no broken upload) is graded from its Moodle
 download with JOBS = the machine's cores. The bound is one bare train+test of the reference
-(autograder/ex02_cnn/bench_bare.py's script, median of ``BARE_RUNS``) per working submission, spread over the
+(the assignment's bench_bare.py script, median of ``BARE_RUNS``) per working submission, spread over the
 cores; the batch must reach ``THROUGHPUT_TARGET`` of it. Peak memory is the machine's (MemTotal -
 MemAvailable) above what it used before the batch; the report's build time is a rerun that grades
 nothing and rebuilds the grade sheet, reports, similarity and LMS files.
@@ -26,7 +26,6 @@ from kit.grading.config import load_config
 from kit.processes import available_cores
 from kit.validate import classroom
 
-ASSIGNMENT = "ex02_cnn"
 CLASS_N = 30
 BARE_RUNS = 3
 THROUGHPUT_TARGET = 0.8  # of one bare train+test per working submission, spread over the cores
@@ -56,11 +55,11 @@ class PeakMemory(threading.Thread):
         return self.peak - self.baseline
 
 
-def working_download(tmp: Path) -> tuple[Path, int]:
+def working_download(assignment: str, tmp: Path) -> tuple[Path, int]:
     """The class's download unpacked, holding only its working students; their number."""
-    students = classroom.build(load_config(ASSIGNMENT), CLASS_N, tmp / "class")
+    students = classroom.build(load_config(assignment), CLASS_N, tmp / "class")
     folder = tmp / "working"
-    with zipfile.ZipFile(tmp / "class" / f"CS101-{ASSIGNMENT}-{CLASS_N}.zip") as download:
+    with zipfile.ZipFile(tmp / "class" / f"CS101-{assignment}-{CLASS_N}.zip") as download:
         download.extractall(folder)
     for name, student in students.items():
         if not student.working:
@@ -68,14 +67,14 @@ def working_download(tmp: Path) -> tuple[Path, int]:
     return folder, sum(student.working for student in students.values())
 
 
-def run() -> bool:
+def run(assignment: str) -> bool:
     cores = available_cores()
     with tempfile.TemporaryDirectory(prefix="kit-bench-class-") as tmp:
         tmp = Path(tmp)
-        download, working = working_download(tmp)
-        config = load_config(ASSIGNMENT)
+        download, working = working_download(assignment, tmp)
+        config = load_config(assignment)
         bare = statistics.median(bare_train_and_test(config, _baseline(config)).wall for _ in range(BARE_RUNS))
-        command = [sys.executable, "-m", "kit", "grade", "--assignment", ASSIGNMENT, "--submissions", str(download),
+        command = [sys.executable, "-m", "kit", "grade", "--assignment", assignment, "--submissions", str(download),
                    "--jobs", str(cores), "--out", str(tmp / "out")]
         memory = PeakMemory()
         memory.start()
@@ -86,7 +85,7 @@ def run() -> bool:
     ratio = bound / batch.wall
     ok = ratio >= THROUGHPUT_TARGET
     print(f"reference, bare train+test: {bare:.1f} s (median of {BARE_RUNS})")
-    print(f"{working} working submissions of a {CLASS_N}-student {ASSIGNMENT} class, JOBS={cores}: "
+    print(f"{working} working submissions of a {CLASS_N}-student {assignment} class, JOBS={cores}: "
           f"{batch.wall:.1f} s, {working / batch.wall * 60 / cores:.2f} students per minute per core "
           f"(bound: {60 / bare:.2f}, one bare train+test each)")
     print(f"peak memory above idle: {peak:.0f} MB; report, grade sheet, similarity and LMS files rebuilt in "

@@ -94,7 +94,8 @@ def bench_gtzan_throughput() -> bool:
     return ok
 
 
-def run() -> bool:
+def run(assignment: str) -> bool:
+    del assignment  # the data layer's timings: the embedded corpus and a GTZAN-shaped tree, whatever is benched
     ok = bench_cold_warm()
     ok = bench_gtzan_throughput() and ok
     return ok

@@ -1,11 +1,11 @@
 """Grading overhead: the sandboxed grader against a bare train-and-test run, and JOBS=1 vs JOBS=2.
 
-1. For every assignment with a ``bench_bare.py`` in its grader folder (ex02, ex03): the reference
+1. For every assignment with a ``bench_bare.py`` in its grader folder: the reference
    solution graded on its own (`python -m kit grade --submission ...`) against the same solution
    trained and tested directly on the same features, with the same epochs, seed and batch size,
    threads and malloc settings, in one plain process (that module's ``bare_script``). The ratio
    is the price of the sandbox, the separate probes and the other checks.
-2. Six example submissions graded with JOBS=1, with JOBS=2 (ratio = speed-up) and with
+2. Six example submissions of the benched assignment (``batch_examples``) graded with JOBS=1, with JOBS=2 (ratio = speed-up) and with
    EXECUTOR=local JOBS=1 (submitit's local executor: the price of one job per submission).
 
 ``run()`` returns whether every target is met: graded/bare at most ``OVERHEAD_TARGET``, JOBS=2
@@ -33,8 +33,7 @@ OVERHEAD_TARGET = 1.3  # graded / bare train-and-test (issue: grading at the spe
 PAIRS = 3  # paired runs of bare and graded; medians are compared
 PARALLEL_TARGET = 1.3  # JOBS=1 / JOBS=2 on 2 cores (JOBS=1 already lends its idle core to the accuracy probe)
 LOCAL_EXECUTOR_TARGET = 1.15  # EXECUTOR=local / JOBS=1: the price of a submitit job per submission
-# Examples for the batch timings: full marks, nothing implemented, and bugs in each part.
-BATCH_EXAMPLES = ("reference", "skeleton", "float_labels", "hardwired_646", "no_restore", "one_split_for_all")
+BATCH_SIZE = 6  # examples in the batch timings, unless the assignment's bench_bare.py names its BATCH_EXAMPLES
 
 def _busy_cpu_seconds() -> float:
     """CPU seconds the whole machine has spent busy (user, nice, system, irq), from /proc/stat.
@@ -114,32 +113,48 @@ def bench_overhead(tmp: Path, assignment: str) -> bool:
     return ok
 
 
-def _example_subset(folder: Path) -> Path:
-    """BATCH_EXAMPLES as a folder of submissions (the bundled examples, built as `make grade` builds them)."""
+def batch_examples(config) -> list[str]:
+    """The examples of the batch timings: the assignment's ``BATCH_EXAMPLES`` (bench_bare.py), else its
+    first ``BATCH_SIZE`` examples by name, the reference and the skeleton among them."""
     from kit.grading.examples import example_sources
 
-    for ident, source in example_sources(load_config("ex02_cnn")):
-        if ident in BATCH_EXAMPLES:
+    baseline = _baseline(config)
+    named = getattr(baseline, "BATCH_EXAMPLES", None)
+    if named:
+        return list(named)
+    idents = sorted(ident for ident, _ in example_sources(config))
+    first = [ident for ident in ("reference", "skeleton") if ident in idents]
+    return first + [ident for ident in idents if ident not in first][:BATCH_SIZE - len(first)]
+
+
+def _example_subset(config, idents: list[str], folder: Path) -> Path:
+    """Those examples as a folder of submissions (the bundled examples, built as `make grade` builds them)."""
+    from kit.grading.examples import example_sources
+
+    for ident, source in example_sources(config):
+        if ident in idents:
             shutil.copytree(source, folder / ident)
     return folder
 
 
-def bench_batches(tmp: Path) -> bool:
+def bench_batches(tmp: Path, assignment: str) -> bool:
     """The same examples graded with JOBS=1, JOBS=2 and through submitit's local executor."""
-    submissions = _example_subset(tmp / "subset")
+    config = load_config(assignment)
+    idents = batch_examples(config)
+    submissions = _example_subset(config, idents, tmp / "subset")
 
     def batch(name: str, *options: str) -> float:
-        timed = _timed([sys.executable, "-m", "kit", "grade", "--assignment", "ex02_cnn", "--submissions", str(submissions), "--force",
-                        "--out", str(tmp / name), *options])
-        print(f"{len(BATCH_EXAMPLES)} examples, {name:<22} {timed.wall:6.1f} s")
+        timed = _timed([sys.executable, "-m", "kit", "grade", "--assignment", assignment, "--submissions",
+                        str(submissions), "--force", "--out", str(tmp / name), *options])
+        print(f"{len(idents)} {assignment} examples, {name:<22} {timed.wall:6.1f} s")
         return timed.wall
 
     one = batch("JOBS=1", "--jobs", "1")
     two = batch("JOBS=2", "--jobs", "2")
     local = batch("EXECUTOR=local JOBS=1", "--jobs", "1", "--executor", "local")
-    same = all(json.loads((tmp / "EXECUTOR=local JOBS=1" / "ex02_cnn" / ident / "results.json").read_text())["score"]
-               == json.loads((tmp / "JOBS=1" / "ex02_cnn" / ident / "results.json").read_text())["score"]
-               for ident in BATCH_EXAMPLES)
+    same = all(json.loads((tmp / "EXECUTOR=local JOBS=1" / assignment / ident / "results.json").read_text())["score"]
+               == json.loads((tmp / "JOBS=1" / assignment / ident / "results.json").read_text())["score"]
+               for ident in idents)
     parallel_ok = one / two >= PARALLEL_TARGET
     print(f"ratio JOBS=1 / JOBS=2: {one / two:.2f}x -> {'PASS' if parallel_ok else 'FAIL'} (target >= {PARALLEL_TARGET:g}x)")
     local_ok = same and local / one <= LOCAL_EXECUTOR_TARGET
@@ -148,12 +163,12 @@ def bench_batches(tmp: Path) -> bool:
     return parallel_ok and local_ok
 
 
-def run() -> bool:
+def run(assignment: str) -> bool:
     with tempfile.TemporaryDirectory(prefix="kit-bench-grading-") as tmp:
         tmp = Path(tmp)
         overhead_ok = True
         for assignment in assignments():  # every assignment whose grader folder has a bench_bare.py
             if _baseline(load_config(assignment)) is not None:
                 overhead_ok = bench_overhead(tmp, assignment) and overhead_ok
-        parallel_ok = bench_batches(tmp)
+        parallel_ok = bench_batches(tmp, assignment)
     return overhead_ok and parallel_ok

@@ -25,15 +25,14 @@ import threading
 import time
 import zipfile
 from pathlib import Path
+from kit.grading.config import load_config
 from kit.paths import REPO
 
-ASSIGNMENT = "ex02_cnn"
 DATASET = "embedded"
 SAMPLE_SECONDS = 0.1
 # Targets: otter's kernel and plugin add seconds, not a factor; the peak stays well inside
-# the memory recommended for Gradescope in kit/release/README.md.
+# the memory recommended for Gradescope (config.toml [release] gradescope_memory_mb).
 MAX_RATIO = 1.5
-GRADESCOPE_MB = 3072
 MEMORY_HEADROOM = 0.6
 
 
@@ -69,29 +68,27 @@ def measure(command: list[str], cwd: Path) -> tuple[float, int, subprocess.Compl
     return seconds, peak, done
 
 
-def reference_zip(out: Path) -> Path:
-    from kit.grading.config import load_config
-
-    source = load_config(ASSIGNMENT).reference_folder
+def reference_zip(assignment: str, out: Path) -> Path:
+    source = load_config(assignment).reference_folder
     with zipfile.ZipFile(out, "w") as archive:
         for path in sorted(source.glob("*.py")):
             archive.write(path, path.name)
     return out
 
 
-def run() -> bool:
+def run(assignment: str) -> bool:
     from kit.release.cli import build
     from kit.release.otter_plugin import ENGINE_PROBE_JOBS
 
     with tempfile.TemporaryDirectory(prefix="kit-bench-release-") as tmp:
         tmp = Path(tmp)
         started = time.perf_counter()
-        autograder = build(ASSIGNMENT, DATASET, tmp / "dist", only="autograder")["autograder"]
+        autograder = build(assignment, DATASET, tmp / "dist", only="autograder")["autograder"]
         build_seconds = time.perf_counter() - started
-        submission = reference_zip(tmp / "reference.zip")
+        submission = reference_zip(assignment, tmp / "reference.zip")
         kit_json = tmp / "kit-results.json"
         kit_s, kit_peak, kit_run = measure(
-            [sys.executable, "-m", "kit", "grade", "--assignment", ASSIGNMENT, "--dataset", DATASET,
+            [sys.executable, "-m", "kit", "grade", "--assignment", assignment, "--dataset", DATASET,
              "--submission", str(submission), "--results-json", str(kit_json),
              "--probe-jobs", str(ENGINE_PROBE_JOBS)], REPO)
         otter_out = tmp / "otter"
@@ -108,6 +105,7 @@ def run() -> bool:
         kit_score = json.loads(kit_json.read_text())["score"]
         otter_score = json.loads((otter_out / "results.json").read_text())["score"]
     ratio = otter_s / kit_s
+    gradescope_mb = load_config(assignment).release.gradescope_memory_mb  # config.toml [release]
     print(f"release: autograder zip built in {build_seconds:.1f} s ({autograder.name})")
     print(f"release: reference graded by `python -m kit grade`: {kit_s:.1f} s, peak memory {kit_peak / 2**20:.0f} MB, score {kit_score:g}")
     print(f"release: reference graded by `otter run` on the zip: {otter_s:.1f} s, peak memory {otter_peak / 2**20:.0f} MB, score {otter_score:g}")
@@ -117,8 +115,8 @@ def run() -> bool:
     checks = {
         "same score through otter": otter_score == kit_score,
         f"otter overhead <= {MAX_RATIO}x": ratio <= MAX_RATIO,
-        f"peak memory <= {MEMORY_HEADROOM:.0%} of the recommended {GRADESCOPE_MB} MB": otter_peak / 2**20
-        <= MEMORY_HEADROOM * GRADESCOPE_MB,
+        f"peak memory <= {MEMORY_HEADROOM:.0%} of the recommended {gradescope_mb} MB": otter_peak / 2**20
+        <= MEMORY_HEADROOM * gradescope_mb,
     }
     for name, ok in checks.items():
         print(f"release: {'ok  ' if ok else 'FAIL'} {name}")

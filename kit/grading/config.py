@@ -55,6 +55,10 @@ class Release(_Strict):
     grader_data: list[str] = Field(
         default_factory=list,
         description="repository paths the hidden graders read besides the features (folders end in '/')")
+    gradescope_memory_mb: int = Field(
+        default=3072, gt=0,
+        description="the autograder memory to choose on Gradescope: `make bench` checks that grading the "
+                    "reference through the otter zip peaks below 60 % of it")
 
     def is_allowed(self, name: str) -> bool:
         return any(fnmatch.fnmatch(name, pattern) for pattern in self.allowed)

@@ -14,7 +14,7 @@ import argparse
 from pathlib import Path
 
 from kit.release.student import REPO, ReleaseError
-from kit.grading.config import add_assignment_argument, dataset_name
+from kit.grading.config import add_assignment_argument, dataset_name, load_config
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -70,5 +70,8 @@ def run(args: argparse.Namespace) -> int:
     if "student" in built:
         print("for students, upload the student zip" + (" and the data zip" if "data" in built else "")
               + " to the course page (README.md, 'Releasing an assignment')")
-    print("upload the autograder zip to Gradescope as described in kit/release/README.md")
+    if "autograder" in built:
+        memory = load_config(args.assignment).release.gradescope_memory_mb
+        print(f"upload the autograder zip to Gradescope as described in kit/release/README.md, with at least "
+              f"{memory / 1024:g} GB of memory for the autograder")
     return 0
