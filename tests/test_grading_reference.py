@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from kit.grading.calibrate import reference_accuracy_hook, with_threshold
+from kit.grading.calibrate import below_chance, reference_accuracy_hook, with_threshold
 from kit.grading.cli import data_view
 from kit.grading.config import REPO, load_config
 from kit.grading.pytest_plugin import GradingContext
@@ -46,3 +46,13 @@ def test_calibrate_writes_only_the_dataset_threshold():
     assert "threshold = { embedded = 0.80, gtzan = 0.87 }" in written
     assert written.replace("gtzan = 0.87", "gtzan = 0.80") == text
     assert "threshold = { embedded = 0.80, gtzan = 0.80, italic = 0.31 }" in with_threshold(text, "italic", 0.314)
+
+
+def test_calibrate_refuses_a_threshold_a_guessing_model_would_clear():
+    # Measured on a 60-intent ITALIC-layout copy of noise: accuracies at chance, lowest - 0.05 below zero.
+    problem = below_chance(-0.04, [0.017, 0.008, 0.017], 60, 0.05)
+    assert problem and "chance 1/60 = 0.017" in problem and "nothing written" in problem
+    assert below_chance(0.05, [0.1], 60, 0.05)  # above chance, but not by the margin
+    assert below_chance(0.54, [0.59], 2, 0.05)
+    # The thresholds in use pass: ex03's stand-in (10 intents) and ex02 (2 classes).
+    assert below_chance(0.30, [0.391, 0.564], 10, 0.05) is None and below_chance(0.80, [0.86], 2, 0.05) is None

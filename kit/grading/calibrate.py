@@ -18,6 +18,7 @@ import re
 import sys
 from pathlib import Path
 
+from kit.data.cache import class_names
 from kit.grading.cli import data_view
 from kit.grading.config import REPO, AssignmentConfig, load_config
 from kit.grading.pytest_plugin import GradingContext
@@ -63,6 +64,19 @@ def with_threshold(text: str, dataset: str, value: float) -> str:
     return text[:line.start()] + "threshold = { " + ", ".join(entries) + " }" + text[line.end():]
 
 
+def below_chance(proposed: float, accuracies: list[float], n_classes: int, margin: float) -> str | None:
+    """Why a proposed threshold must not be used, or None: unless it beats chance (1 / n_classes) by
+    the margin, the held-out check would pass a model that guesses, so it could hardly fail."""
+    chance = 1 / n_classes
+    if proposed >= chance + margin:
+        return None
+    return (f"the proposed threshold {proposed:.2f} is not at least chance + {margin:g} (chance 1/{n_classes} = "
+            f"{chance:.3f}): the reference hardly learns this copy (lowest accuracy {min(accuracies):.3f}), and a "
+            "held-out check at that threshold would pass a model that guesses. Check the copy (do the labels match "
+            "the audio? is the audio speech?) and the training settings ([settings.accuracy] in config.toml) "
+            "before grading on it; nothing written")
+
+
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.assignment)
     measure = reference_accuracy_hook(config)
@@ -82,6 +96,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"lowest {min(accuracies):.3f}, median {sorted(accuracies)[len(accuracies) // 2]:.3f}: proposed threshold "
           f"{proposed:.2f} (lowest - {args.margin:g}); config.toml has {current}")
     path = config.folder / "config.toml"
+    problem = below_chance(proposed, accuracies, len(class_names(args.dataset)), args.margin)
+    if problem:
+        print(f"error: {problem}")
+        return 1
     if args.write:
         path.write_text(with_threshold(path.read_text(encoding="utf-8"), args.dataset, proposed), encoding="utf-8")
         print(f"written into {path.relative_to(REPO)}: threshold.{args.dataset} = {proposed:.2f}")
