@@ -23,33 +23,36 @@ class ScriptedLogits(nn.Module):
         return self.logits[index] + self.weight * 0.0
 
 
-def _as_predictions(values):
+def _tensor(values, ndim, what):
     values = torch.as_tensor(values)
-    return values.argmax(dim=1) if values.ndim == 2 else values.long()
+    if values.ndim != ndim:
+        raise ValueError(f"{what} of shape {tuple(values.shape)}: the handout's functions take {ndim}-D {what}")
+    return values
 
 
-def _correct_accuracy(logits, targets):
-    return (_as_predictions(logits) == torch.as_tensor(targets)).float().mean().item()
+# Stand-ins with the handout's signatures for evaluate() to call when one of the student's metric
+# functions raised: evaluate()'s own logic is then judged (5.4), the functions by their own checks
+# (5.1 to 5.3). They take exactly what the handout says (a call with logits where predictions are
+# due still fails), and compute with scikit-learn, as the checks' expected values do.
+def _accuracy(logits, targets):
+    return (_tensor(logits, 2, "logits").argmax(dim=1) == _tensor(targets, 1, "targets")).float().mean().item()
 
 
-def _correct_confusion_matrix(predictions, targets, n_classes):
-    matrix = torch.zeros(n_classes, n_classes, dtype=torch.int64)
-    for t, p in zip(torch.as_tensor(targets).tolist(), _as_predictions(predictions).tolist()):
-        matrix[t, p] += 1
-    return matrix
+def _confusion_matrix(predictions, targets, n_classes):
+    from sklearn.metrics import confusion_matrix
+
+    return torch.as_tensor(confusion_matrix(_tensor(targets, 1, "targets").numpy(),
+                                            _tensor(predictions, 1, "predictions").numpy(), labels=range(n_classes)))
 
 
-def _correct_macro_f1(predictions, targets, n_classes):
-    matrix = _correct_confusion_matrix(predictions, targets, n_classes).float()
-    tp = matrix.diag()
-    denominator = matrix.sum(dim=0) + matrix.sum(dim=1)
-    return torch.where(denominator > 0, 2 * tp / denominator.clamp(min=1), torch.zeros_like(tp)).mean().item()
+def _macro_f1(predictions, targets, n_classes):
+    from sklearn.metrics import f1_score
+
+    return float(f1_score(_tensor(targets, 1, "targets").numpy(), _tensor(predictions, 1, "predictions").numpy(),
+                          average="macro", labels=range(n_classes), zero_division=0))
 
 
-# What evaluate() is given instead of the student's metric functions when one of those raised:
-# evaluate()'s own logic is then judged (5.4), the functions by their own checks (5.1 to 5.3).
-CORRECT_METRICS = {"accuracy": _correct_accuracy, "macro_f1": _correct_macro_f1,
-                   "confusion_matrix": _correct_confusion_matrix}
+HANDOUT_METRICS = {"accuracy": _accuracy, "macro_f1": _macro_f1, "confusion_matrix": _confusion_matrix}
 
 
 def call(function, *args):
@@ -97,12 +100,12 @@ def probe(request):
                            ("confusion", (logits.argmax(dim=1), targets, case["n_classes"]))):
             function = getattr(training, "confusion_matrix" if name == "confusion" else name, None)
             if function is not None:
-                own[name] = call(function, *args).get("value")
-        response["evaluate_own_metrics"] = own
-        if "error" in response["evaluate"] and any(own.get(name) is None for name in own):
+                own[name] = call(function, *args)
+        response["evaluate_own_metrics"] = {name: result.get("value") for name, result in own.items()}
+        if "error" in response["evaluate"] and any("error" in result for result in own.values()):
             # One of the student's metric functions raised on these examples: evaluate() again with
-            # correct ones in their place, so that a crash that comes from them is not charged twice.
-            for name, function in CORRECT_METRICS.items():
+            # the handout's in their place, so that a crash that comes from them is not charged twice.
+            for name, function in HANDOUT_METRICS.items():
                 if hasattr(training, name):
                     setattr(training, name, function)
             log.clear()
