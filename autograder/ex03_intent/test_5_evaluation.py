@@ -135,8 +135,11 @@ def test_evaluate(metrics):
         # The probe ran evaluate() again with correct metric functions when one of the student's
         # raised on these examples: a crash of theirs is charged by 5.1 to 5.3, not here again.
         retried = metrics.get("evaluate_with_correct_metrics")
-        if retried is None or "error" in retried:
+        if retried is None:
             fail(f"evaluate(model, loader, 4) raised {got['error']}")
+        if "error" in retried:
+            fail(f"evaluate(model, loader, 4) raised {retried['error']}, also with the handout's accuracy, macro_f1 "
+                 f"and confusion_matrix in place of yours (yours raised {got['error']}: 5.1 to 5.3 judge them)")
         got = retried
     modes = metrics.get("evaluate_modes") or []
     if any(training for training, _ in modes):

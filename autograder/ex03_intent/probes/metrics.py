@@ -23,10 +23,10 @@ class ScriptedLogits(nn.Module):
         return self.logits[index] + self.weight * 0.0
 
 
-def _tensor(values, ndim, what):
+def _tensor(values, ndim, what, function):
     values = torch.as_tensor(values)
     if values.ndim != ndim:
-        raise ValueError(f"{what} of shape {tuple(values.shape)}: the handout's functions take {ndim}-D {what}")
+        raise ValueError(f"{function}() was given {what} of shape {tuple(values.shape)}; it takes {ndim}-D {what}")
     return values
 
 
@@ -35,20 +35,23 @@ def _tensor(values, ndim, what):
 # (5.1 to 5.3). They take exactly what the handout says (a call with logits where predictions are
 # due still fails), and compute with scikit-learn, as the checks' expected values do.
 def _accuracy(logits, targets):
-    return (_tensor(logits, 2, "logits").argmax(dim=1) == _tensor(targets, 1, "targets")).float().mean().item()
+    return (_tensor(logits, 2, "logits", "accuracy").argmax(dim=1)
+            == _tensor(targets, 1, "targets", "accuracy")).float().mean().item()
 
 
 def _confusion_matrix(predictions, targets, n_classes):
     from sklearn.metrics import confusion_matrix
 
-    return torch.as_tensor(confusion_matrix(_tensor(targets, 1, "targets").numpy(),
-                                            _tensor(predictions, 1, "predictions").numpy(), labels=range(n_classes)))
+    return torch.as_tensor(confusion_matrix(_tensor(targets, 1, "targets", "confusion_matrix").numpy(),
+                                            _tensor(predictions, 1, "predictions", "confusion_matrix").numpy(),
+                                            labels=range(n_classes)))
 
 
 def _macro_f1(predictions, targets, n_classes):
     from sklearn.metrics import f1_score
 
-    return float(f1_score(_tensor(targets, 1, "targets").numpy(), _tensor(predictions, 1, "predictions").numpy(),
+    return float(f1_score(_tensor(targets, 1, "targets", "macro_f1").numpy(),
+                          _tensor(predictions, 1, "predictions", "macro_f1").numpy(),
                           average="macro", labels=range(n_classes), zero_division=0))
 
 
