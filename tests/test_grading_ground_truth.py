@@ -65,6 +65,9 @@ def test_ex02_formula_cases_from_the_cache_are_what_torch_computes(tmp_path, mon
     """The cached answers are the grader's own computation, not a stale copy."""
     import importlib.util
 
+    # The conftest imports its grader folder's modules, as pytest's rootdir-relative import gives it when
+    # grading: without this the test passed only after another test of its worker had put the folder on sys.path.
+    monkeypatch.syspath_prepend(str(REPO / "autograder" / "ex02_cnn"))
     spec = importlib.util.spec_from_file_location("ex02_conftest", REPO / "autograder" / "ex02_cnn" / "conftest.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
