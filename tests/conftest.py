@@ -34,12 +34,10 @@ from kit.grading.config import assignments
 for _variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ[_variable] = "1"
 
-# Seconds per module in a `make test` run on 2 cores (--durations=60; measured 2026-12-07): examples
-# 730 (one batch per assignment: ex01 46, ex02 313, ex03 374), validate 190, otter 180, Slurm 120 (its
-# jobs also take the other worker's core for a while), class 70, LMS 60, faults 55, ex01 53, reference
-# seeds 30, student path 25, killed batch 12. The whole suite: 13 to 16 min on 2 cores (16 on a fresh clone).
-# Since ex03's reference trains in 40 s instead of 72 s (57633d6): 12 min 14 s on a fresh clone; the module
-# figures above are from before it (ex03's examples and otter shrank, the order still holds).
+# Seconds in a `make test` run on 2 cores (--durations=40, 2026-12-07, at 0c8c1fc): the examples' batches
+# 632 (ex01 51, ex02 331, ex03 250), otter 251 (ex03's release 117, ex01's 52, ex02's zip 82), validate 180
+# (ex03 95, ex02 76), Slurm 130, class 74, LMS 45, faults 45, reference seeds 31, student path 25. The whole
+# suite: 12 min 40 s (12 min 14 s on a fresh clone); 15 to 16 min before ex03's cheaper reference (57633d6).
 LONGEST_FIRST = [
     "test_grading_examples.py", "test_slurm.py", "test_release_otter.py", "test_validate.py", "test_lms_batch.py",
     "test_classroom.py", "test_grading_faults.py", "test_ex01_grading.py", "test_grading_reference.py",
