@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from kit.grading.calibrate import below_chance, n_classes, reference_accuracy_hook, with_threshold
+from kit.grading.calibrate import below_chance, reference_accuracy_hook, with_threshold
 from kit.grading.cli import data_view
 from kit.grading.config import REPO, load_config
 from kit.grading.pytest_plugin import GradingContext
@@ -60,5 +60,5 @@ def test_calibrate_refuses_a_threshold_a_guessing_model_would_clear():
 
 def test_calibrate_counts_the_classes_of_the_assignments_own_data():
     # ex03's DATASET=embedded is its 10-intent stand-in, not the data layer's 2-class `embedded` corpus.
-    assert n_classes(load_config("ex03_intent"), "embedded") == 10
-    assert n_classes(load_config("ex02_cnn"), "embedded") == 2
+    assert len(load_config("ex03_intent").class_names("embedded")) == 10
+    assert len(load_config("ex02_cnn").class_names("embedded")) == 2

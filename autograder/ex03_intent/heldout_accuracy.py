@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 
-from kit.data.cache import class_names
 from kit.grader import GradingContext
 
 KINDS = ("log_mel", "waveform")
@@ -25,7 +24,7 @@ def input_folders(grading: GradingContext) -> dict[str, Path]:
 
 
 def n_intents(grading: GradingContext) -> int:
-    return len(class_names(grading.config.data_source(grading.dataset)))
+    return len(grading.config.class_names(grading.dataset))
 
 
 def accuracy_request(grading: GradingContext, *, seed: int | None = None) -> dict[str, Any]:

@@ -15,7 +15,6 @@ from heldout_accuracy import confusion, run_accuracy, scored
 from sklearn.metrics import confusion_matrix as sk_confusion
 from sklearn.metrics import f1_score
 
-from kit.data.cache import class_names
 from kit.grader import Scenarios, attach, fail, note, require
 
 
@@ -268,7 +267,7 @@ def test_heldout_accuracy(grading, request):
     values = [run[0] for run in runs]
     median = statistics.median(values)
     accuracy, logits, truth, response = min(runs, key=lambda run: abs(run[0] - median))
-    names = class_names(grading.config.data_source(grading.dataset))
+    names = grading.config.class_names(grading.dataset)
     table = confusion(logits, truth, names)
     attach(request, "tables", [{
         "title": "held-out confusion", "caption": "Held-out clips (rows: the true intent, columns: what your model said):",

@@ -18,7 +18,6 @@ import re
 import sys
 from pathlib import Path
 
-from kit.data.cache import class_names
 from kit.grading.cli import data_view
 from kit.grading.config import REPO, AssignmentConfig, load_config
 from kit.grading.pytest_plugin import GradingContext
@@ -64,11 +63,6 @@ def with_threshold(text: str, dataset: str, value: float) -> str:
     return text[:line.start()] + "threshold = { " + ", ".join(entries) + " }" + text[line.end():]
 
 
-def n_classes(config, dataset: str) -> int:
-    """How many classes the assignment's DATASET has (ex03's ``embedded`` is the 10-intent stand-in)."""
-    return len(class_names(config.data_source(dataset)))
-
-
 def below_chance(proposed: float, accuracies: list[float], n_classes: int, margin: float) -> str | None:
     """Why a proposed threshold must not be used, or None: unless it beats chance (1 / n_classes) by
     the margin, the held-out check would pass a model that guesses, so it could hardly fail."""
@@ -101,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"lowest {min(accuracies):.3f}, median {sorted(accuracies)[len(accuracies) // 2]:.3f}: proposed threshold "
           f"{proposed:.2f} (lowest - {args.margin:g}); config.toml has {current}")
     path = config.folder / "config.toml"
-    problem = below_chance(proposed, accuracies, n_classes(config, args.dataset), args.margin)
+    problem = below_chance(proposed, accuracies, len(config.class_names(args.dataset)), args.margin)
     if problem:
         print(f"error: {problem}")
         return 1

@@ -132,6 +132,12 @@ class AssignmentConfig(_Strict):
         """The data layer's name of this assignment's DATASET (``embedded`` is ex03's ``italic_mini``)."""
         return self.data.get(dataset, dataset)
 
+    def class_names(self, dataset: str) -> list[str]:
+        """The class names of this assignment's DATASET in class-id order (ex03's ``embedded``: its 10 intents)."""
+        from kit.data.cache import class_names  # the data layer loads its importers on import
+
+        return class_names(self.data_source(dataset))
+
     def worker_ceiling(self) -> Limits:
         """The largest limits of any probe: the probe server's own (a forked probe lowers them to its own)."""
         limits = list(self.limits.values())
