@@ -9,6 +9,7 @@ this process has cores (tests/conftest.py gives each xdist worker its own).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -22,6 +23,7 @@ from kit.grading.examples import example_sources
 from kit.processes import available_cores
 from kit.release import contents
 from kit.release.cli import build
+from kit.sandbox.numba_cache import NUMBA_CACHE_ROOT
 from kit.zipfiles import listing, read_zip
 
 pytestmark = [pytest.mark.otter, pytest.mark.slow]
@@ -64,10 +66,15 @@ def zip_folder(folder: Path, out: Path, extra: dict[str, str] | None = None) -> 
 
 
 def otter_run(autograder: Path, submission: Path, out: Path) -> dict:
+    """``otter run`` as Gradescope runs the zip in the image its setup.sh built: with librosa's numba
+    functions compiled. `otter run` unpacks the zip afresh each time, so the engine is pointed at this
+    checkout's compiled cache (KIT_NUMBA_CACHE_ROOT), the one `make setup` builds with the same command
+    (test_setup_sh_prepares_the_image_where_the_engine_looks checks setup.sh's part)."""
     out.mkdir(parents=True, exist_ok=True)
     process = subprocess.run(
         [str(OTTER), "run", "-a", str(autograder), "-o", str(out), "--no-logo", str(submission)],
         capture_output=True, text=True, timeout=RUN_TIMEOUT, cwd=out,
+        env=dict(os.environ, KIT_NUMBA_CACHE_ROOT=str(NUMBA_CACHE_ROOT)),
     )
     (out / "otter.log").write_text(process.stdout + process.stderr)
     assert process.returncode == 0, process.stdout[-3000:] + process.stderr[-3000:]
@@ -186,6 +193,32 @@ def test_autograder_requirements_are_the_lock_with_cpu_torch(release):
     setup = files["setup.sh"].decode()
     assert "--index-url https://download.pytorch.org/whl/cpu torch==2.13.0" in setup
     assert "bubblewrap" in setup
+
+
+def test_setup_sh_prepares_the_image_where_the_engine_looks(release, tmp_path):
+    """setup.sh compiles librosa's numba functions (and, for graders that compute their inputs from the
+    shipped audio, caches those inputs) in /autograder/source, where the zip's kit reads them at run time."""
+    setup = read_zip(release["autograder"])["setup.sh"].decode()
+    appendix = setup[setup.index("# --- added by the kit"):]
+    assert "cd /autograder/source\n" in appendix
+    assert appendix.index("cd /autograder/source") < appendix.index("python -m kit.sandbox.numba_cache")
+    assert "python -m kit data" not in appendix  # ex02's zip ships its features
+    ex03 = build("ex03_intent", DATASET, tmp_path / "ex03")
+    appendix = read_zip(ex03["autograder"])["setup.sh"].decode()
+    assert "python -m kit data --assignment ex03_intent --dataset embedded" in appendix
+    # Run from the unpacked zip, the module builds its cache inside the zip's own build/cache/, as the
+    # engine started from there (otter_plugin: cwd and PYTHONPATH the zip's root) looks for it.
+    source = tmp_path / "source"
+    source.mkdir()
+    for name, data in read_zip(release["autograder"]).items():
+        if name.startswith("kit/"):
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            (source / name).write_bytes(data)
+    environment = {k: v for k, v in os.environ.items() if k not in ("KIT_NUMBA_CACHE_ROOT", "PYTHONPATH")}
+    where = subprocess.run([sys.executable, "-P", "-c", "from kit.sandbox.numba_cache import NUMBA_CACHE_ROOT; "
+                            "print(NUMBA_CACHE_ROOT)"], cwd=source, env=dict(environment, PYTHONPATH=str(source)),
+                           capture_output=True, text=True, check=True)
+    assert Path(where.stdout.strip()) == source / "build" / "cache" / "numba"
 
 
 def test_both_zips_are_deterministic(release, tmp_path):
