@@ -9,15 +9,16 @@
   per core. Without it the two workers' batches ran four trainings on two cores, and each
   took about 7% more CPU time (measured: the examples batch pinned to one core took 256 s
   at JOBS=1 and 273 s at JOBS=2), which a suite of trainings pays throughout.
-- Modules run longest first (durations measured with `pytest --durations=0` on 2 cores), so
-  that xdist does not end with one worker still grading the examples while the other is idle.
-  The Makefile passes ``--dist loadfile``: a module's tests run in one worker, so its fixtures
-  (one examples batch per assignment, the otter zips) are built once. ``--dist loadgroup``, which
-  would let two assignments' batches of one module run on both cores, does not group anything
-  with pytest 9.2 and xdist 3.8 (xdist renames the node ids through ``item._nodeid``, which
-  pytest no longer reads): every test of a group built its fixtures again, and `make test` graded
-  each examples batch twice (22 min instead of about 14). ``--no-loadscope-reorder``: without it
-  xdist reorders the modules by their number of tests.
+- Work is handed to the workers in units, longest first (seconds measured with `pytest --durations`
+  on 2 cores), so that xdist does not end with one worker still grading while the other is idle.
+  A unit is a module (the Makefile's ``--dist loadfile``: its fixtures, the otter zips, are built
+  once), except that the modules in ``SPLIT_BY_ASSIGNMENT`` are one unit per assignment: their
+  fixtures are per assignment (one examples batch each), and together ex02's and ex03's batches are
+  about 9 minutes of work, too much for one worker (``pytest_xdist_make_scheduler`` below). xdist's own
+  ``--dist loadgroup`` would do it with ``xdist_group`` marks, but groups nothing with pytest 9.2
+  and xdist 3.8 (xdist renames the node ids through ``item._nodeid``, which pytest no longer reads):
+  every test of a group built its fixtures again, and `make test` graded each examples batch twice.
+  ``--no-loadscope-reorder``: without it xdist reorders the units by their number of tests.
 - Before the workers start, the embedded corpus's features are cached once, as `make data`
   does, instead of both workers computing them at the same time on a fresh clone; beside
   them, on the other core, the sandboxes' numba cache is built (kit/sandbox/numba_cache.py)
@@ -28,26 +29,56 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from kit.grading.config import assignments
 
 
 for _variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ[_variable] = "1"
 
-# Seconds in a `make test` run on 2 cores (--durations=40, 2026-12-07, at 0c8c1fc): the examples' batches
-# 632 (ex01 51, ex02 331, ex03 250), otter 251 (ex03's release 117, ex01's 52, ex02's zip 82), validate 180
-# (ex03 95, ex02 76), Slurm 130, class 74, LMS 45, faults 45, reference seeds 31, student path 25. The whole
-# suite: 12 min 40 s (12 min 14 s on a fresh clone); 15 to 16 min before ex03's cheaper reference (57633d6).
-LONGEST_FIRST = [
-    "test_grading_examples.py", "test_slurm.py", "test_release_otter.py", "test_validate.py", "test_lms_batch.py",
-    "test_classroom.py", "test_grading_faults.py", "test_ex01_grading.py", "test_grading_reference.py",
-    "test_student_path.py", "test_sandbox.py", "test_grading_batch.py", "test_grading_gtzan.py",
-]
+# Seconds of each unit in a `make test` run on 2 cores (--durations=80, 2026-12-07, at 3edc53b); a unit not
+# listed here runs after these, in collection order. The whole suite: 11 min 6 s (11 min 37 s at dc02be0, with
+# one unit per module and before the otter runs used the compiled numba cache).
+UNIT_SECONDS = {
+    "test_grading_examples.py[ex02_cnn]": 300, "test_grading_examples.py[ex03_intent]": 232,
+    "test_slurm.py": 125, "test_validate.py[ex03_intent]": 88, "test_release_otter.py": 85,
+    "test_release_otter.py[ex03_intent]": 79, "test_validate.py[ex02_cnn]": 67, "test_classroom.py": 68,
+    "test_grading_faults.py": 47, "test_lms_batch.py": 45, "test_grading_examples.py[ex01_features]": 43,
+    "test_grading_reference.py": 28, "test_student_path.py": 25, "test_release_otter.py[ex01_features]": 18,
+    "test_grading_batch.py": 16, "test_sandbox.py": 14, "test_grading_gtzan.py": 12, "test_ex01_grading.py": 10,
+    "test_validate.py[ex01_features]": 8,
+}
+# Modules whose assignment-parametrized tests are a unit per assignment (their other tests: one more unit).
+SPLIT_BY_ASSIGNMENT = {"test_grading_examples.py", "test_validate.py", "test_release_otter.py"}
+_ASSIGNMENTS = assignments()
+
+
+def unit_of(nodeid: str) -> str:
+    """The unit of work a test belongs to: its module, or ``module[assignment]`` (SPLIT_BY_ASSIGNMENT)."""
+    module = nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
+    if module in SPLIT_BY_ASSIGNMENT and nodeid.endswith("]"):
+        parameters = nodeid[nodeid.rindex("[") + 1:-1].split("-")
+        assignment = next((p for p in parameters if p in _ASSIGNMENTS), None)
+        if assignment:
+            return f"{module}[{assignment}]"
+    return module
 
 
 def pytest_collection_modifyitems(items):
-    rank = {name: position for position, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
+    # Stable: the tests of a unit keep their order, and so do the units not in UNIT_SECONDS.
+    items.sort(key=lambda item: -UNIT_SECONDS.get(unit_of(item.nodeid), 0))
+
+
+@pytest.hookimpl(optionalhook=True)  # a run without xdist (-p no:xdist) has no such hook
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadFileScheduling
+
+    class UnitScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return unit_of(nodeid)
+
+    return UnitScheduling(config, log)
 
 
 def _own_share_of_the_cores(workerinput) -> None:
