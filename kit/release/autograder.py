@@ -12,7 +12,8 @@ Two steps:
    ``files/``: otter copies ``files/`` next to the student's files, and the payload must
    stay out of the student's reach. On Gradescope ``run_otter.py`` runs from
    ``/autograder/source``, so the plugin imports the zip's own ``kit``. ``setup.sh`` gets
-   the CPU build of torch and bubblewrap (for the engine's sandbox) appended.
+   the CPU build of torch and bubblewrap (for the engine's sandbox) appended, then, run in
+   ``/autograder/source``, librosa's compiled numba functions and (ex03) the graders' cached inputs.
 
 The payload: the ``kit`` package, ``autograder/<id>/`` (hidden graders), the helper modules
 the graders stage next to student code (``helpers`` in config.toml; none today), the
