@@ -7,7 +7,6 @@ import pytest
 from probe_schemas import AccuracyResponse, TestingResponse
 
 from heldout_accuracy import accuracy_request, confusion_counts, heldout_labels, predictions_accuracy
-from kit.data.cache import class_names
 from kit.grader import GradingFailure, Scenarios, attach, describe_failure, fail, note, require
 
 # Logits the scripted model returns, with labels; batches of unequal size. Some logits lie
@@ -113,7 +112,7 @@ def _accuracy(grading, seed, sigmoid_model=False):
     if sigmoid_model:  # probabilities (2.10 charged the sigmoid): music where > 0.5
         logits = logits - 0.5
     return (predictions_accuracy(logits, labels), response,
-            confusion_counts(logits, labels, class_names(grading.dataset)))
+            confusion_counts(logits, labels, grading.config.class_names(grading.dataset)))
 
 
 def _attach_run(request, response, confusion):

@@ -41,7 +41,7 @@ def bare_script(config) -> str:
     """The baseline's Python source (its last line of output: ``work: ...``)."""
     import importlib.util
 
-    from kit.data.cache import class_names, prepare_dataset
+    from kit.data.cache import prepare_dataset
 
     spec = importlib.util.spec_from_file_location("reference_model", config.reference_folder / "intent_cnn_student.py")
     module = importlib.util.module_from_spec(spec)
@@ -51,7 +51,7 @@ def bare_script(config) -> str:
     settings = config.settings["accuracy"]
     return SCRIPT.format(solution=str(config.reference_folder), features=str(features.root), seed=settings["seed"],
                          batch_size=settings["batch_size"], max_epochs=settings["max_epochs"],
-                         n_intents=len(class_names(source)))
+                         n_intents=len(config.class_names("embedded")))
 
 
 def graded_work(results: dict) -> str:
