@@ -67,6 +67,12 @@ def test_forward_shape(model, request):
     if "build_error" in response:
         fail(f"IntentCNN(n_intents=10) raised {response['build_error']} (see 3.1)")
     shape = SHAPES[response.get("used_kind", "log_mel")]
+    if response.get("channel_axis"):
+        dims = ", ".join(map(str, shape))
+        fail(f"IntentCNN(n_intents=10) fails on torch.rand(3, {dims}) and runs only on input with a channel axis, "
+             f"(3, 1, {dims}): forward must take (B, {dims}) batches, as the handout's loaders give them, and add the "
+             "channel axis itself (x.unsqueeze(1)). The other checks and the held-out training use your model with "
+             "that axis added for it")
     for index in HANDOUT_SETTINGS:
         s = settings[index] if index < len(settings) else {"error": "not reached (time limit)"}
         call = f"IntentCNN(n_intents={s.get('n_intents', 10)}) on torch.rand({s.get('batch', '?')}, {', '.join(map(str, shape))})"

@@ -122,21 +122,47 @@ def student_model(n_intents=10):
     declared = declared_kind(module)
     if model_class is None:
         return declared or "log_mel", _stand_in_of(declared or "log_mel"), "the model file has no IntentCNN"
-    # A misspelt INPUT_KIND is 3.1's to charge: the model is trained on the input it runs on.
+    # A misspelt INPUT_KIND is 3.1's to charge, a forward that wants the channel axis in its input 3.2's:
+    # the model is trained on the input it runs on.
     problem = None
     for kind in [declared] if declared else list(SHAPES):
-        try:
-            model = build(model_class, n_intents)
-            model.eval()
-            with torch.no_grad():
-                out = model(torch.rand(2, *SHAPES[kind]))
-            if isinstance(out, torch.Tensor) and tuple(out.shape) == (2, n_intents):
-                return kind, model_class, None
-            problem = "IntentCNN does not give (B, n_intents) logits"
-        except BaseException as error:  # noqa: BLE001
-            problem = f"IntentCNN could not run ({first_line(error)})"
+        for candidate in (model_class, with_channel_axis(model_class)):
+            outcome = _gives_logits(candidate, kind, n_intents)
+            if outcome is None:
+                return kind, candidate, None
+            problem = problem or outcome
     kind = declared or "log_mel"
     return kind, _stand_in_of(kind), problem
+
+
+def _gives_logits(model_class, kind, n_intents):
+    """None when ``model_class`` builds and gives (2, n_intents) on the handout's input of ``kind``, else why not."""
+    try:
+        model = build(model_class, n_intents)
+        model.eval()
+        with torch.no_grad():
+            out = model(torch.rand(2, *SHAPES[kind]))
+        if isinstance(out, torch.Tensor) and tuple(out.shape) == (2, n_intents):
+            return None
+        return "IntentCNN does not give (B, n_intents) logits"
+    except BaseException as error:  # noqa: BLE001
+        return f"IntentCNN could not run ({first_line(error)})"
+
+
+def with_channel_axis(model_class):
+    """``model_class`` fed (B, 1, ...) batches: for a student whose forward wants the channel axis in its input
+    (the dataset adds it) instead of adding it itself. 3.2 charges that once; every other check, and the
+    training, then judge the model on the input it takes."""
+
+    class ChannelAxisAdded(nn.Module):
+        def __init__(self, *args, **kwargs):
+            super().__init__()
+            self.model = model_class(*args, **kwargs)
+
+        def forward(self, x):
+            return self.model(x.unsqueeze(1))
+
+    return ChannelAxisAdded
 
 
 def _stand_in_of(kind):
