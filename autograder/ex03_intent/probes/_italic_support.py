@@ -122,17 +122,27 @@ def student_model(n_intents=10):
     declared = declared_kind(module)
     if model_class is None:
         return declared or "log_mel", _stand_in_of(declared or "log_mel"), "the model file has no IntentCNN"
-    # A misspelt INPUT_KIND is 3.1's to charge, a forward that wants the channel axis in its input 3.2's:
-    # the model is trained on the input it runs on.
+    kind, runnable, problem = runnable_model(model_class, [declared] if declared else list(SHAPES), n_intents)
+    if runnable is not None:
+        return kind, runnable, None
+    kind = declared or "log_mel"
+    return kind, _stand_in_of(kind), problem
+
+
+def runnable_model(model_class, kinds, n_intents=10):
+    """(kind, model class, None): the first of ``kinds`` on whose handout input ``model_class`` gives
+    (2, n_intents) logits, as written or else with the channel axis added (``with_channel_axis``);
+    (None, None, why not) when none does. A misspelt INPUT_KIND is 3.1's to charge, a forward that wants
+    the channel axis in its input 3.2's: the model checks (probes/model.py) and the training
+    (``student_model``) both take the model as this finds it, on the input it runs on."""
     problem = None
-    for kind in [declared] if declared else list(SHAPES):
+    for kind in kinds:
         for candidate in (model_class, with_channel_axis(model_class)):
             outcome = _gives_logits(candidate, kind, n_intents)
             if outcome is None:
                 return kind, candidate, None
             problem = problem or outcome
-    kind = declared or "log_mel"
-    return kind, _stand_in_of(kind), problem
+    return None, None, problem
 
 
 def _gives_logits(model_class, kind, n_intents):
