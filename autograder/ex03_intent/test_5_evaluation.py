@@ -5,6 +5,7 @@ The scripted predictions leave one class never predicted (its F1 is 0) and one c
 the targets; evaluate() is given batches of unequal size.
 """
 
+import functools
 import re
 import statistics
 from pathlib import Path
@@ -52,12 +53,17 @@ def _sklearn_values(case):
             "confusion_matrix": confusion_matrix(targets, predicted, labels=labels).tolist()}
 
 
+@functools.cache
+def _sklearn_table():
+    """scikit-learn's values for CASES and EVALUATE, in that order: computed by the first submission graded and
+    read back by the others (kit.grader.cached; importing sklearn.metrics cost each one about 2 s), once here."""
+    return cached("ex03_metrics_values", source=Path(__file__), libraries=("scikit-learn", "numpy"),
+                  compute=lambda: [_sklearn_values(c) for c in [*CASES, EVALUATE]])
+
+
 def _expected(case):
-    """scikit-learn's values for ``case`` (one of CASES, or EVALUATE), computed by the first submission graded
-    and read back by the others (kit.grader.cached): importing sklearn.metrics cost each one about 2 s."""
-    everything = cached("ex03_metrics_values", source=Path(__file__), libraries=("scikit-learn", "numpy"),
-                        compute=lambda: [_sklearn_values(c) for c in [*CASES, EVALUATE]])
-    return everything[[*CASES, EVALUATE].index(case)]
+    """scikit-learn's values for ``case`` (one of CASES, or EVALUATE)."""
+    return _sklearn_table()[[*CASES, EVALUATE].index(case)]
 
 
 @pytest.fixture(scope="module")

@@ -59,10 +59,10 @@ def probe(request):
                 if out.ndim == 2 and out.shape == (batch, n):
                     loss = nn.functional.cross_entropy(out, torch.arange(batch) % n)
                     loss.backward()
-                    trainable = [(name, p) for name, p in model.named_parameters() if p.requires_grad]
-                    # the student's own names, without with_channel_axis's "model." in front
-                    report["no_gradient"] = [name.removeprefix("model.") if response.get("channel_axis") else name
-                                             for name, p in trainable if p.grad is None][:10]
+                    # named as in the student's own module (with_channel_axis holds it as .model)
+                    students = model.model if response.get("channel_axis") else model
+                    trainable = [(name, p) for name, p in students.named_parameters() if p.requires_grad]
+                    report["no_gradient"] = [name for name, p in trainable if p.grad is None][:10]
                     report["trainable"] = len(trainable)
         except Exception as error:  # noqa: BLE001
             report["error"] = first_line(error)
