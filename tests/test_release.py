@@ -129,6 +129,25 @@ def test_missing_required_file_stops_the_build(tmp_path):
         student.student_files(ASSIGNMENT, DATASET, repo)
 
 
+def test_the_handout_states_the_threshold_of_the_release_dataset(monkeypatch):
+    """A threshold calibrated on a TA's copy (`make calibrate DATASET=gtzan WRITE=1`) is what the students of that
+    release read in the handout's grading table, not the embedded corpus's; without one the build stops."""
+    from kit.grading.config import load_config
+
+    config = load_config(ASSIGNMENT)
+    accuracy = {**config.settings["accuracy"], "threshold": {"embedded": 0.8, "gtzan": 0.86}}
+    calibrated = config.model_copy(update={"settings": {**config.settings, "accuracy": accuracy}})
+    monkeypatch.setattr(student, "load_config", lambda assignment: calibrated)
+    handout = student.student_files(ASSIGNMENT, "gtzan")[f"{ASSIGNMENT}/README.md"].decode()
+    row = next(line for line in handout.splitlines() if line.startswith("| 4.4 |"))
+    assert "accuracy threshold (0.86)" in row
+    committed = (REPO / "assignments" / ASSIGNMENT / "README.md").read_text(encoding="utf-8")
+    assert "accuracy threshold (0.80)" in committed and handout.replace("(0.86)", "(0.80)") == committed
+    monkeypatch.undo()
+    with pytest.raises(ReleaseError, match="make calibrate ASSIGNMENT=ex03_intent DATASET=italic_massive"):
+        student.student_files("ex03_intent", "italic_massive")
+
+
 def test_every_assignment_with_graders_has_an_allow_list():
     for config in sorted((REPO / "autograder").glob("*/config.toml")):
         contents.student_contents(config.parent.name)

@@ -255,6 +255,13 @@ def test_a_threshold_in_config_reaches_the_handout():
 
     config = load_config("ex02_cnn")
     settings = {**config.settings, "accuracy": {**config.settings["accuracy"], "threshold": {"embedded": 0.875}}}
-    row = next(line for line in grading_table(config.model_copy(update={"settings": settings})).splitlines()
-               if line.startswith("| 4.4 |"))
+    changed = config.model_copy(update={"settings": settings})
+    row = next(line for line in grading_table(changed).splitlines() if line.startswith("| 4.4 |"))
     assert "accuracy threshold (0.88)" in row and "at most 30 epochs" in row
+    # Per dataset: the table states the dataset's own value, and a dataset without one is named.
+    settings["accuracy"]["threshold"] = {"embedded": 0.875, "gtzan": 0.9}
+    row = next(line for line in grading_table(changed, "gtzan").splitlines() if line.startswith("| 4.4 |"))
+    assert "accuracy threshold (0.90)" in row
+    settings["accuracy"]["threshold"] = {"embedded": 0.875}
+    with pytest.raises(ValueError, match=r"\[settings.accuracy\] threshold has no value for DATASET=gtzan"):
+        grading_table(changed, "gtzan")

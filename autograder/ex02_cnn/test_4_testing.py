@@ -134,7 +134,7 @@ def _attach_run(request, response, confusion):
 
 
 @pytest.mark.points(4)
-@pytest.mark.handout("your model, trained by your `train()` (at most {accuracy[max_epochs]} epochs), reaches the accuracy threshold ({accuracy[threshold][embedded]:.2f}) on the held-out split, clips you never receive; near the threshold it is trained three times and the median counts")
+@pytest.mark.handout("your model, trained by your `train()` (at most {accuracy[max_epochs]} epochs), reaches the accuracy threshold ({accuracy[threshold]:.2f}) on the held-out split, clips you never receive; near the threshold it is trained three times and the median counts")
 @pytest.mark.number("4.4")
 @pytest.mark.last
 def test_heldout_accuracy(grading, request, sigmoid_model):

@@ -268,7 +268,7 @@ def test_test_split_only_after_training(script, request):
 
 
 @pytest.mark.points(4)
-@pytest.mark.handout("your model, trained by your `train()` ({accuracy[max_epochs]} epochs), reaches the accuracy threshold ({accuracy[threshold][embedded]:.2f}) on held-out clips of voices that are in no split you receive; near the threshold it is trained three times and the median counts")
+@pytest.mark.handout("your model, trained by your `train()` ({accuracy[max_epochs]} epochs), reaches the accuracy threshold ({accuracy[threshold]:.2f}) on held-out clips of voices that are in no split you receive; near the threshold it is trained three times and the median counts")
 @pytest.mark.number("5.7")
 @pytest.mark.last
 def test_heldout_accuracy(grading, request):

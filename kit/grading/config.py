@@ -157,6 +157,24 @@ class AssignmentConfig(_Strict):
         """A test's Gradescope visibility: by its number, else its group, else ``default``."""
         return self.visibility.get(number, self.visibility.get(number.split(".")[0], default))
 
+    def settings_for(self, dataset: str) -> dict[str, dict]:
+        """``[settings]`` as they hold on ``dataset``: a value given per dataset (``threshold = { embedded = 0.80,
+        gtzan = 0.85 }``, a table whose keys are all DATASET names) becomes that dataset's own. ValueError naming
+        the setting when such a table has no entry for ``dataset`` (a threshold before `make calibrate`)."""
+        if dataset not in self.datasets:
+            raise ValueError(f"{self.id} is not graded on DATASET={dataset} (known: {', '.join(self.datasets)})")
+        resolved: dict[str, dict] = {}
+        for section, values in self.settings.items():
+            resolved[section] = {}
+            for key, value in values.items():
+                if isinstance(value, dict) and value and set(value) <= set(self.datasets):
+                    if dataset not in value:
+                        raise ValueError(f"autograder/{self.id}/config.toml: [settings.{section}] {key} has no value "
+                                         f"for DATASET={dataset} (it has: {', '.join(value)})")
+                    value = value[dataset]
+                resolved[section][key] = value
+        return resolved
+
     def timeout_for(self, dataset: str) -> float:
         if isinstance(self.submission_timeout, dict):
             return self.submission_timeout.get(dataset, max(self.submission_timeout.values()))

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kit.grading.config import load_config
+from kit.grading.markers import TABLE_BEGIN, with_grading_table
 from kit.release.pins import TORCH_CPU_INDEX, lock_pins, normalise, parse_pins
 from kit.release import contents
 from kit.zipfiles import write_zip
@@ -89,6 +91,20 @@ def manifest_path(dataset: str, repo: Path = REPO) -> Path:
     return path
 
 
+def handout_for(assignment: str, dataset: str, text: str) -> str:
+    """The handout as students of a release on ``dataset`` read it: its grading table states that dataset's
+    values (a threshold calibrated on a TA's GTZAN copy, not the embedded corpus's). ReleaseError when
+    config.toml has none for it yet."""
+    if TABLE_BEGIN not in text:
+        return text
+    try:
+        return with_grading_table(text, load_config(assignment), f"assignments/{assignment}/README.md", dataset)
+    except ValueError as error:
+        raise ReleaseError(f"cannot state the grading rules for DATASET={dataset} in the handout: {error}. A "
+                           f"threshold comes from `make calibrate ASSIGNMENT={assignment} DATASET={dataset} "
+                           "DATA_DIR=... WRITE=1`; release after it") from None
+
+
 def student_files(assignment: str, dataset: str, repo: Path = REPO) -> dict[str, bytes]:
     """{archive name: content} of the student zip; raises ReleaseError on any problem."""
     spec = contents.student_contents(assignment, repo)
@@ -109,6 +125,8 @@ def student_files(assignment: str, dataset: str, repo: Path = REPO) -> dict[str,
     files = {}
     for name, path in found.items():
         data = path.read_bytes()
+        if name == "README.md":
+            data = handout_for(assignment, dataset, data.decode("utf-8")).encode("utf-8")
         for marker in contents.FORBIDDEN_TEXT:
             if marker.encode() in data:
                 problems.append(f"assignments/{assignment}/{name} contains {marker!r}")
